@@ -1,0 +1,332 @@
+//! Events: borrowed views over the event record inside an event block.
+
+use crate::block::{Block, BlockKind, MAX_NON_LARGE_BLOCK};
+use crate::cursor::le;
+use crate::error::{Error, FileOffset, Result};
+use crate::table::{self, Direction, EventInfo, MAX_PARAMS};
+
+/// Size of the v2 event header (`ts, tid, len, type, nparams`).
+pub const HEADER_LEN: usize = 26;
+/// Size of the v1 event header (no `nparams`).
+pub const HEADER_V1_LEN: usize = 22;
+
+/// One event, borrowed from the capture.
+///
+/// v2 events are the on-disk bytes as they are; v1 events (22-byte header) carry the inferred
+/// parameter count, so both shapes answer the same questions. Construction validates the
+/// length array against the event length, so parameter access cannot fail afterwards.
+#[derive(Clone, Copy)]
+pub struct Event<'a> {
+    /// Event bytes from the header to `len` (for v1: `len` as stored, minus fix-ups).
+    raw: &'a [u8],
+    offset: FileOffset,
+    ts: u64,
+    tid: u64,
+    nparams: u32,
+    dump_flags: u32,
+    ty: u16,
+    cpu: u16,
+    /// Offset of the length array in `raw` (22 or 26).
+    lens_at: u8,
+    /// 2 or 4.
+    width: u8,
+    block_type: u32,
+}
+
+impl std::fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("offset", &self.offset)
+            .field("ts", &self.ts)
+            .field("tid", &self.tid)
+            .field("type", &self.ty)
+            .field("cpu", &self.cpu)
+            .field("nparams", &self.nparams)
+            .field("len", &self.raw.len())
+            .finish()
+    }
+}
+
+/// Dump flag: the event updates state but must never be shown (`SCAP_DF_STATE_ONLY`).
+pub const DF_STATE_ONLY: u32 = 1;
+
+impl<'a> Event<'a> {
+    /// Decode the event inside an event block.
+    pub fn from_block(block: &Block<'a>) -> Result<Event<'a>> {
+        let BlockKind::Event { v2, flags, large } = block.kind() else {
+            return Err(Error::corrupt(
+                "event block: not an event block id",
+                block.offset().0,
+            ));
+        };
+        Event::decode(block, v2, flags, large).map_err(|e| e.in_block(block.block_type()))
+    }
+
+    fn decode(block: &Block<'a>, v2: bool, flags: bool, large: bool) -> Result<Event<'a>> {
+        let mut cur = block.body_cursor();
+        if !large && cur.remaining() + 4 > MAX_NON_LARGE_BLOCK {
+            return Err(Error::corrupt(
+                "event block: longer than 64 KiB without a LARGE block id",
+                block.offset().0,
+            ));
+        }
+        let cpu = cur.read_u16()?;
+        let dump_flags = if flags { cur.read_u32()? } else { 0 };
+        let start = cur.offset();
+        let header_len = if v2 { HEADER_LEN } else { HEADER_V1_LEN };
+        let body = cur.rest();
+        if body.len() < header_len {
+            return Err(Error::eof(start, header_len - body.len()));
+        }
+        let ts = le::u64_at(body, 0);
+        let tid = le::u64_at(body, 8);
+        let stored_len = le::u32_at(body, 16);
+        let ty = le::u16_at(body, 20);
+        let mut len = usize::try_from(stored_len).unwrap_or(usize::MAX);
+        if !v2
+            && matches!(
+                ty,
+                table::code::NOTIFICATION_E | table::code::INFRASTRUCTURE_EVENT_E
+            )
+        {
+            // Old writers stored a length 3 bytes too long for these two types (libscap fix-up).
+            len = len.saturating_sub(3);
+        }
+        if len < header_len {
+            return Err(Error::corrupt(
+                "event: length shorter than its header",
+                start + 16,
+            ));
+        }
+        if len > body.len() {
+            return Err(Error::eof(start, len - body.len()));
+        }
+        let raw = body.get(..len).unwrap_or_default();
+        let info = table::CURRENT.event(ty);
+        let (nparams, width) = if v2 {
+            let nparams = le::u32_at(body, 22);
+            let width = match info {
+                Some(i) => i.len_width(),
+                None => guess_width(raw, nparams),
+            };
+            check_lengths(raw, HEADER_LEN, nparams, width)
+                .map_err(|what| Error::corrupt(what, start))?;
+            (nparams, width)
+        } else {
+            let max = info.map_or(MAX_PARAMS, |i| i.params.len());
+            let n = infer_v1_nparams(raw, max).ok_or_else(|| {
+                Error::corrupt("v1 event: no parameter count fits its length", start)
+            })?;
+            (n, 2)
+        };
+        Ok(Event {
+            raw,
+            offset: block.offset(),
+            ts,
+            tid,
+            nparams,
+            dump_flags,
+            ty,
+            cpu,
+            lens_at: header_len as u8,
+            width: width as u8,
+            block_type: block.block_type(),
+        })
+    }
+
+    /// Timestamp, ns since the epoch.
+    #[inline]
+    pub fn ts(&self) -> u64 {
+        self.ts
+    }
+    /// Thread id (`u64::MAX`, i.e. -1, for plugin events).
+    #[inline]
+    pub fn tid(&self) -> u64 {
+        self.tid
+    }
+    /// Event type code.
+    #[inline]
+    pub fn event_type(&self) -> u16 {
+        self.ty
+    }
+    /// CPU (ring buffer) the event came from.
+    #[inline]
+    pub fn cpu(&self) -> u16 {
+        self.cpu
+    }
+    /// Dump flags (non-zero only in EVF blocks); see [`DF_STATE_ONLY`].
+    #[inline]
+    pub fn dump_flags(&self) -> u32 {
+        self.dump_flags
+    }
+    /// Number of parameters present (inferred for v1 events).
+    #[inline]
+    pub fn nparams(&self) -> usize {
+        self.nparams as usize
+    }
+    /// Direction from the parity of the type code.
+    #[inline]
+    pub fn direction(&self) -> Direction {
+        Direction::of(self.ty)
+    }
+    /// Offset of the event block in the (decompressed) capture.
+    #[inline]
+    pub fn offset(&self) -> FileOffset {
+        self.offset
+    }
+    /// Id of the block the event came from.
+    #[inline]
+    pub fn block_type(&self) -> u32 {
+        self.block_type
+    }
+    /// True if it came from a v1 (22-byte header) block.
+    #[inline]
+    pub fn is_v1(&self) -> bool {
+        self.lens_at as usize == HEADER_V1_LEN
+    }
+    /// Width of one parameter length (2, or 4 for large-payload types).
+    #[inline]
+    pub fn len_width(&self) -> usize {
+        self.width as usize
+    }
+    /// The event bytes as stored (header, length array, parameters).
+    #[inline]
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+    /// Schema in the current table, or `None` for codes it does not know.
+    #[inline]
+    pub fn info(&self) -> Option<&'static EventInfo> {
+        table::CURRENT.event(self.ty)
+    }
+
+    /// Length of parameter `i` as stored.
+    #[inline]
+    pub fn param_len(&self, i: usize) -> Option<usize> {
+        if i >= self.nparams() {
+            return None;
+        }
+        let at = self.lens_at as usize + i * self.width as usize;
+        Some(if self.width == 4 {
+            le::u32_at(self.raw, at) as usize
+        } else {
+            le::u16_at(self.raw, at) as usize
+        })
+    }
+
+    /// Payload of parameter `i`, or `None` if the event has fewer parameters.
+    pub fn param(&self, i: usize) -> Option<&'a [u8]> {
+        self.params().nth(i)
+    }
+
+    /// Payloads of all parameters, in order.
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        let lens_at = self.lens_at as usize;
+        let data_at = lens_at + self.nparams() * self.width as usize;
+        Params {
+            lens: self.raw.get(lens_at..data_at).unwrap_or_default(),
+            data: self.raw.get(data_at..).unwrap_or_default(),
+            width: self.width,
+        }
+    }
+
+    /// Bytes after the last parameter, up to `len` (normally none).
+    pub fn trailing(&self) -> &'a [u8] {
+        let lens_at = self.lens_at as usize;
+        let used: usize = (0..self.nparams()).filter_map(|i| self.param_len(i)).sum();
+        let end = lens_at + self.nparams() * self.width as usize + used;
+        self.raw.get(end..).unwrap_or_default()
+    }
+}
+
+/// Iterator over parameter payloads.
+#[derive(Debug, Clone)]
+pub struct Params<'a> {
+    lens: &'a [u8],
+    data: &'a [u8],
+    width: u8,
+}
+
+impl<'a> Iterator for Params<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let w = self.width as usize;
+        if self.lens.len() < w {
+            return None;
+        }
+        let n = if w == 4 {
+            le::u32_at(self.lens, 0) as usize
+        } else {
+            le::u16_at(self.lens, 0) as usize
+        };
+        self.lens = self.lens.get(w..).unwrap_or_default();
+        // Validated at construction; `min` keeps a broken promise from panicking.
+        let n = n.min(self.data.len());
+        let (head, tail) = self.data.split_at(n);
+        self.data = tail;
+        Some(head)
+    }
+}
+
+/// Check that the length array and the parameters fit inside the event.
+fn check_lengths(
+    raw: &[u8],
+    lens_at: usize,
+    nparams: u32,
+    width: usize,
+) -> std::result::Result<(), &'static str> {
+    let n = usize::try_from(nparams).map_err(|_| "event: parameter count overflows")?;
+    let data_at = n
+        .checked_mul(width)
+        .and_then(|b| b.checked_add(lens_at))
+        .ok_or("event: parameter count overflows")?;
+    if data_at > raw.len() {
+        return Err("event: parameter length array runs past the event");
+    }
+    let mut left = raw.len() - data_at;
+    for i in 0..n {
+        let at = lens_at + i * width;
+        let l = if width == 4 {
+            le::u32_at(raw, at) as usize
+        } else {
+            le::u16_at(raw, at) as usize
+        };
+        left = left
+            .checked_sub(l)
+            .ok_or("event: parameter runs past the event")?;
+    }
+    Ok(())
+}
+
+/// Width for a type the table does not know: u16 unless only u32 is consistent.
+fn guess_width(raw: &[u8], nparams: u32) -> usize {
+    if check_lengths(raw, HEADER_LEN, nparams, 2).is_ok() {
+        2
+    } else {
+        4
+    }
+}
+
+/// libscap's v1 inference: the largest `n <= max` whose u16 lengths sum exactly to the
+/// event length (spec §11.4).
+fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
+    let len = raw.len();
+    for n in (0..=max).rev() {
+        let data_at = HEADER_V1_LEN + 2 * n;
+        if data_at > len {
+            continue;
+        }
+        let sum: usize = (0..n)
+            .map(|i| le::u16_at(raw, HEADER_V1_LEN + 2 * i) as usize)
+            .sum();
+        match (data_at + sum).cmp(&len) {
+            std::cmp::Ordering::Equal => return u32::try_from(n).ok(),
+            std::cmp::Ordering::Less => return None,
+            std::cmp::Ordering::Greater => continue,
+        }
+    }
+    None
+}

@@ -1,0 +1,195 @@
+//! Walking a capture: section headers, metadata blocks, events.
+
+use crate::block::{self, id, Block, BlockKind, BYTE_ORDER_MAGIC};
+use crate::cursor::Cursor;
+use crate::error::{Error, ErrorKind, FileOffset, Result};
+use crate::event::Event;
+
+/// The fixed part of a section header block.
+pub const SHB_MIN_LEN: usize = 28;
+
+/// A section header block (one per concatenated capture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionHeader {
+    /// Offset of the block.
+    pub offset: FileOffset,
+    /// Format major version (1).
+    pub major: u16,
+    /// Format minor version (0, 1 or 2 in practice).
+    pub minor: u16,
+    /// Section length, -1 when unknown (always, in practice).
+    pub section_length: i64,
+    /// Bytes of pcapng options after the fixed fields (skipped).
+    pub options_len: usize,
+}
+
+impl SectionHeader {
+    /// Parse and validate a section header block.
+    pub fn parse(block: &Block<'_>) -> Result<SectionHeader> {
+        let mut cur = block.body_cursor();
+        let magic = cur.read_u32().map_err(|e| e.in_block(id::SHB))?;
+        if magic != BYTE_ORDER_MAGIC {
+            let kind = if magic == BYTE_ORDER_MAGIC.swap_bytes() {
+                ErrorKind::BigEndian
+            } else {
+                ErrorKind::BadMagic(magic)
+            };
+            return Err(Error::new(kind, block.offset().0 + 8).in_block(id::SHB));
+        }
+        let major = cur.read_u16().map_err(|e| e.in_block(id::SHB))?;
+        let minor = cur.read_u16().map_err(|e| e.in_block(id::SHB))?;
+        let section_length = cur.read_i64().map_err(|e| e.in_block(id::SHB))?;
+        if major != 1 {
+            return Err(Error::new(
+                ErrorKind::UnsupportedVersion { major, minor },
+                block.offset().0 + 12,
+            )
+            .in_block(id::SHB));
+        }
+        Ok(SectionHeader {
+            offset: block.offset(),
+            major,
+            minor,
+            section_length,
+            options_len: block.raw().len().saturating_sub(SHB_MIN_LEN),
+        })
+    }
+}
+
+/// One item of a capture, in file order.
+#[derive(Debug, Clone, Copy)]
+pub enum Record<'a> {
+    /// A section header: a new (possibly concatenated) capture starts; state resets.
+    Section(SectionHeader),
+    /// Machine info, process, fd, interface or user list (trailer already checked).
+    Meta(Block<'a>),
+    /// An event.
+    Event(Event<'a>),
+    /// A block id this reader does not know: skipped; consumers should warn.
+    Unknown(Block<'a>),
+}
+
+/// Iterator over the records of a capture. Stops after the first error, so a damaged file
+/// yields every complete record and then one error.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    cur: Cursor<'a>,
+    started: bool,
+    done: bool,
+    tail_error: Option<Error>,
+}
+
+impl<'a> Records<'a> {
+    /// Records of `data`, the decoded bytes of a capture.
+    pub fn new(data: &'a [u8], tail_error: Option<Error>) -> Records<'a> {
+        Records {
+            cur: Cursor::new(data, 0),
+            started: false,
+            done: false,
+            tail_error,
+        }
+    }
+
+    /// Offset of the next block to read (for progress reporting).
+    pub fn position(&self) -> u64 {
+        self.cur.offset()
+    }
+
+    fn fail(&mut self, err: Error) -> Option<Result<Record<'a>>> {
+        self.done = true;
+        // A gzip stream cut short shows up as a truncated block: report the real cause.
+        let err = match self.tail_error.take() {
+            Some(gz) if err.kind() == &ErrorKind::Truncated => gz,
+            _ => err,
+        };
+        Some(Err(err))
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record<'a>>> {
+        let Some(block) = block::next_block(&mut self.cur)? else {
+            return Ok(None);
+        };
+        let kind = block.kind();
+        if !self.started {
+            self.started = true;
+            if kind != BlockKind::SectionHeader {
+                return Err(Error::new(ErrorKind::NotScap, 0));
+            }
+        }
+        Ok(Some(match kind {
+            BlockKind::Event { .. } => Record::Event(Event::from_block(&block)?),
+            BlockKind::SectionHeader => Record::Section(SectionHeader::parse(&block)?),
+            BlockKind::Unknown(_) => Record::Unknown(block),
+            _ => {
+                block.check_trailer()?;
+                Record::Meta(block)
+            }
+        }))
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Record<'a>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_record() {
+            Ok(Some(r)) => Some(Ok(r)),
+            Ok(None) => {
+                self.done = true;
+                if !self.started {
+                    return Some(Err(Error::new(ErrorKind::NotScap, 0)));
+                }
+                self.tail_error.take().map(Err)
+            }
+            Err(e) => {
+                // Anything that is not a block structure at offset 0 is not a capture.
+                let e = if !self.started || (self.cur.offset() == 0 && e.offset().0 < 8) {
+                    Error::new(ErrorKind::NotScap, 0)
+                } else {
+                    e
+                };
+                self.fail(e)
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Records<'_> {}
+
+/// Iterator over the events of a capture (metadata records skipped).
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    records: Records<'a>,
+}
+
+impl<'a> Events<'a> {
+    pub(crate) fn new(records: Records<'a>) -> Events<'a> {
+        Events { records }
+    }
+
+    /// Offset of the next block to read.
+    pub fn position(&self) -> u64 {
+        self.records.position()
+    }
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = Result<Event<'a>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.records.next()? {
+                Ok(Record::Event(e)) => return Some(Ok(e)),
+                Ok(_) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Events<'_> {}
