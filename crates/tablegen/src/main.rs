@@ -176,8 +176,14 @@ fn main() -> Result<ExitCode> {
     })
 }
 
+/// crates/tablegen/../.. (`ancestors` rather than `join("../..")` keeps printed paths short).
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .to_path_buf()
 }
 
 fn default_jobs() -> Result<Vec<Job>> {
@@ -320,7 +326,11 @@ fn render(doc: &Value, job: &Job) -> Result<String> {
             ident("FT", name)
         )?;
         for e in entries {
-            writeln!(out, "({:?}, {}),", string(e, "name")?, uint(e, "value")?)?;
+            write!(out, "({:?}, {}),", string(e, "name")?, uint(e, "value")?)?;
+            match e.get("only_if").and_then(Value::as_str) {
+                Some(cond) => writeln!(out, " // only_if: {cond}")?,
+                None => out.push('\n'),
+            }
         }
         out.push_str("] };\n\n");
     }
