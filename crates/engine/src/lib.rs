@@ -1,1 +1,13 @@
-//! The scapkit engine.
+//! The scapkit engine: one engine behind every front-end.
+//!
+//! - [`session`]: reads one or more captures as libsinsp does (event numbering, hidden
+//!   events, inputs merged by timestamp) and hands events to a [`session::Sink`].
+//! - [`state`]: threads, processes and fds rebuilt from the capture.
+//! - [`fields`]: the field registry and typed extraction.
+//! - [`output`]: format strings and sysdig-compatible rendering.
+#![deny(missing_docs)]
+
+pub mod fields;
+pub mod output;
+pub mod session;
+pub mod state;

@@ -1,0 +1,43 @@
+//! Fields: the registry, typed values, and extraction from an event in context.
+
+mod extract;
+mod registry;
+mod time;
+pub mod value;
+
+pub use extract::{extract, Field};
+pub use registry::{def, lookup, ArgKind, FieldDef, FieldId, FIELDS};
+pub use time::TimeFormatter;
+pub use value::{FieldType, Value};
+
+/// The registered field name closest to `name` (edit distance at most 3), for error messages.
+pub fn did_you_mean(name: &str) -> Option<&'static str> {
+    FIELDS
+        .iter()
+        .map(|f| (edit_distance(name, f.name), f.name))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance over bytes (names are ASCII).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.bytes().enumerate() {
+        if let Some(c0) = cur.first_mut() {
+            *c0 = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(0)
+}

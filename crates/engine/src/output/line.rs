@@ -1,0 +1,184 @@
+//! Rendering one event as a text line into a reused buffer.
+
+use crate::fields::{self, Field, FieldId, FieldType, TimeFormatter, Value};
+use crate::output::format::{Format, Part};
+use crate::session::EventCtx;
+
+/// How `evt.outputtime` is shown (sysdig's `-t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeMode {
+    /// `h`: local time of day with nanoseconds (default).
+    #[default]
+    Human,
+    /// `a`: absolute seconds.nanoseconds since the epoch.
+    Absolute,
+    /// `r`: relative to the first event.
+    Relative,
+    /// `d`: delta from the previous event.
+    Delta,
+    /// `D`: delta from the previous event shown.
+    DeltaShown,
+}
+
+/// A compiled format plus the reusable state needed to render it.
+#[derive(Debug)]
+pub struct LineWriter {
+    parts: Vec<LinePart>,
+    print_all: bool,
+    time: TimeFormatter,
+    /// `-t` mode for `evt.outputtime`.
+    pub time_mode: TimeMode,
+}
+
+#[derive(Debug)]
+enum LinePart {
+    Literal(Vec<u8>),
+    Field(Field),
+}
+
+impl LineWriter {
+    /// Prepare `format` for rendering.
+    pub fn new(format: &Format) -> LineWriter {
+        let parts = format
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(s) => LinePart::Literal(s.as_bytes().to_vec()),
+                Part::Field { def, arg } => LinePart::Field(Field {
+                    def,
+                    arg: arg.as_deref().map(Into::into),
+                }),
+            })
+            .collect();
+        LineWriter {
+            parts,
+            print_all: format.print_all,
+            time: TimeFormatter::default(),
+            time_mode: TimeMode::default(),
+        }
+    }
+
+    /// Append the line for `ctx` (with a trailing newline) to `out`. Returns false, leaving
+    /// `out` as it was, when the format has no `*` and a field has no value: sysdig skips
+    /// such events.
+    pub fn write(&mut self, ctx: &EventCtx<'_>, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        for part in &self.parts {
+            match part {
+                LinePart::Literal(l) => out.extend_from_slice(l),
+                LinePart::Field(f) => match fields::extract(ctx, f) {
+                    Some(v) => render(&mut self.time, self.time_mode, ctx, f, v, out),
+                    None if self.print_all => out.extend_from_slice(b"<NA>"),
+                    None => {
+                        out.truncate(start);
+                        return false;
+                    }
+                },
+            }
+        }
+        out.push(b'\n');
+        true
+    }
+}
+
+/// Render a value as sysdig shows it in text output.
+fn render(
+    time: &mut TimeFormatter,
+    mode: TimeMode,
+    ctx: &EventCtx<'_>,
+    f: &Field,
+    v: Value<'_>,
+    out: &mut Vec<u8>,
+) {
+    let ts = ctx.event.ts();
+    match f.def.id {
+        FieldId::EvtTime => write_time(time, ts, out, true, false),
+        FieldId::EvtTimeS => write_time(time, ts, out, false, false),
+        FieldId::EvtDatetime => write_time(time, ts, out, true, true),
+        FieldId::EvtDatetimeS => write_time(time, ts, out, false, true),
+        FieldId::EvtTimeIso => write_iso(time, ts, out),
+        FieldId::EvtOutputtime => match mode {
+            TimeMode::Human => write_time(time, ts, out, true, false),
+            TimeMode::Absolute => write_secs(ts, out),
+            TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
+            TimeMode::Delta | TimeMode::DeltaShown => {
+                write_secs(ts.saturating_sub(ctx.prev_ts), out)
+            }
+        },
+        _ => write_value(f.def.ty, v, out),
+    }
+}
+
+/// Generic text form of a value.
+pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
+    let mut b = itoa::Buffer::new();
+    match v {
+        Value::Bytes(s) => out.extend_from_slice(s),
+        Value::I64(n) => out.extend_from_slice(b.format(n).as_bytes()),
+        Value::U64(n) => out.extend_from_slice(b.format(n).as_bytes()),
+        Value::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
+        Value::Double(d) => out.extend_from_slice(format!("{d}").as_bytes()),
+        Value::Ip(ip) => out.extend_from_slice(ip.to_string().as_bytes()),
+        Value::Net(ip, bits) => out.extend_from_slice(format!("{ip}/{bits}").as_bytes()),
+    }
+    let _ = ty;
+}
+
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let mut b = itoa::Buffer::new();
+    let s = b.format(n);
+    for _ in s.len()..width {
+        out.push(b'0');
+    }
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn write_time(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>, nanos: bool, date: bool) {
+    let lt = t.local(ts);
+    if date {
+        push_padded(out, lt.year.max(0) as u64, 4);
+        out.push(b'-');
+        push_padded(out, u64::from(lt.month), 2);
+        out.push(b'-');
+        push_padded(out, u64::from(lt.day), 2);
+        out.push(b' ');
+    }
+    push_padded(out, u64::from(lt.hour), 2);
+    out.push(b':');
+    push_padded(out, u64::from(lt.min), 2);
+    out.push(b':');
+    push_padded(out, u64::from(lt.sec), 2);
+    if nanos {
+        out.push(b'.');
+        push_padded(out, u64::from(lt.nanos), 9);
+    }
+}
+
+fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
+    let lt = t.local(ts);
+    write_time(t, ts, out, true, true);
+    if let Some(b) = out.iter().rposition(|c| *c == b' ') {
+        if let Some(c) = out.get_mut(b) {
+            *c = b'T';
+        }
+    }
+    if lt.offset == 0 {
+        out.push(b'Z');
+    } else {
+        let (sign, off) = if lt.offset < 0 {
+            (b'-', -lt.offset)
+        } else {
+            (b'+', lt.offset)
+        };
+        out.push(sign);
+        push_padded(out, (off / 3600) as u64, 2);
+        push_padded(out, (off % 3600 / 60) as u64, 2);
+    }
+}
+
+fn write_secs(ns: u64, out: &mut Vec<u8>) {
+    let mut b = itoa::Buffer::new();
+    out.extend_from_slice(b.format(ns / 1_000_000_000).as_bytes());
+    out.push(b'.');
+    push_padded(out, ns % 1_000_000_000, 9);
+}

@@ -1,0 +1,71 @@
+//! Command-line arguments (clap), with sysdig's flag names and meanings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// scapkit: read, filter, write and inspect Falco/sysdig capture files.
+#[derive(Debug, Parser)]
+#[command(name = "scapkit", version, about, long_about = None)]
+pub struct Cli {
+    /// Never show a progress bar.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Less chatter on stderr.
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print events, like `sysdig -r` (filters and formats follow sysdig's syntax).
+    Read(ReadArgs),
+    /// Describe captures: sections, blocks, events, time range, processes.
+    Info(InfoArgs),
+}
+
+/// `scapkit read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Capture files to read (repeatable). With -r, every positional argument is the filter.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Vec<PathBuf>,
+    /// Output format, with sysdig's syntax: `%field`, `%field[arg]`, leading `*` to print
+    /// events even when a field has no value.
+    #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+    pub print: Option<String>,
+    /// Also show internal events (sysdig's -D).
+    #[arg(short = 'D', long = "debug")]
+    pub debug: bool,
+    /// Stop after N events shown.
+    #[arg(short = 'n', long = "numevents", value_name = "N")]
+    pub numevents: Option<u64>,
+    /// Write the events to a capture file instead of printing them.
+    #[arg(short = 'w', long = "write", value_name = "OUT")]
+    pub write: Option<PathBuf>,
+    /// Compress the file written with -w (gzip).
+    #[arg(short = 'z', long = "compress")]
+    pub compress: bool,
+    /// Time format of %evt.outputtime: h (default), a (absolute), r (relative), d (delta),
+    /// D (delta between shown events).
+    #[arg(short = 't', long = "timetype", value_name = "MODE")]
+    pub timetype: Option<String>,
+    /// Capture file (when -r is not used), then the filter words.
+    #[arg(value_name = "FILE_OR_FILTER")]
+    pub rest: Vec<String>,
+}
+
+/// `scapkit info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Capture files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

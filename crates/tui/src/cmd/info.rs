@@ -1,0 +1,174 @@
+//! `scapkit info`: what a capture holds.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use scap::{BlockKind, Compression, Record};
+use serde::Serialize;
+
+use crate::cli::{Cli, InfoArgs};
+
+/// Everything `info` reports about one file.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    file: String,
+    compression: &'static str,
+    stored_bytes: u64,
+    capture_bytes: u64,
+    sections: Vec<String>,
+    blocks: BTreeMap<String, u64>,
+    unknown_blocks: BTreeMap<String, u64>,
+    events: u64,
+    event_types: BTreeMap<String, u64>,
+    first_ts: Option<u64>,
+    last_ts: Option<u64>,
+    cpus: Vec<u16>,
+    threads_in_proclists: u64,
+    error: Option<String>,
+}
+
+fn analyze(path: &Path) -> Result<Report> {
+    let cap = super::open_capture(path)?;
+    let mut r = Report {
+        file: path.display().to_string(),
+        compression: match cap.compression() {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+        },
+        stored_bytes: cap.stored_len(),
+        capture_bytes: cap.data().len() as u64,
+        ..Report::default()
+    };
+    // Counting into arrays indexed by code keeps the per-event cost to a few adds.
+    let mut by_type = vec![0u64; 1 << 16];
+    let mut cpus = vec![false; 1 << 16];
+    let (mut min_ts, mut max_ts) = (u64::MAX, 0u64);
+    for rec in cap.records() {
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => {
+                r.error = Some(e.to_string());
+                break;
+            }
+        };
+        match rec {
+            Record::Event(ev) => {
+                r.events += 1;
+                if let Some(c) = by_type.get_mut(usize::from(ev.event_type())) {
+                    *c += 1;
+                }
+                if let Some(c) = cpus.get_mut(usize::from(ev.cpu())) {
+                    *c = true;
+                }
+                // Initial-state events carry ts 0; they do not bound the capture's time.
+                if ev.ts() != 0 {
+                    min_ts = min_ts.min(ev.ts());
+                    max_ts = max_ts.max(ev.ts());
+                }
+                *r.blocks.entry(block_name(ev.block_type())).or_default() += 1;
+            }
+            Record::Section(s) => {
+                r.sections.push(format!("{}.{}", s.major, s.minor));
+                *r.blocks.entry("SHB".into()).or_default() += 1;
+            }
+            Record::Meta(b) => *r.blocks.entry(block_name(b.block_type())).or_default() += 1,
+            Record::Unknown(b) => {
+                *r.unknown_blocks
+                    .entry(format!("0x{:x}", b.block_type()))
+                    .or_default() += 1
+            }
+        }
+    }
+    for (code, n) in by_type.iter().enumerate() {
+        if *n > 0 {
+            let ty = u16::try_from(code).unwrap_or(u16::MAX);
+            let name = match scap::table::CURRENT.event(ty) {
+                Some(i) => format!("{}{}", scap::table::Direction::of(ty).as_char(), i.name),
+                None => format!("unknown({code})"),
+            };
+            *r.event_types.entry(name).or_default() += n;
+        }
+    }
+    r.cpus = (0..=u16::MAX)
+        .filter(|c| cpus.get(usize::from(*c)).copied().unwrap_or(false))
+        .collect();
+    if r.events > 0 && min_ts <= max_ts {
+        r.first_ts = Some(min_ts);
+        r.last_ts = Some(max_ts);
+    }
+    Ok(r)
+}
+
+fn block_name(ty: u32) -> String {
+    BlockKind::from_type(ty)
+        .name()
+        .map_or_else(|| format!("0x{ty:x}"), str::to_string)
+}
+
+fn print_text(r: &Report) {
+    println!("{}", r.file);
+    println!(
+        "  compression   {} ({} bytes stored, {} bytes of blocks)",
+        r.compression, r.stored_bytes, r.capture_bytes
+    );
+    println!(
+        "  sections      {} (versions {})",
+        r.sections.len(),
+        r.sections.join(", ")
+    );
+    let blocks: Vec<String> = r.blocks.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!("  blocks        {}", blocks.join(" "));
+    if !r.unknown_blocks.is_empty() {
+        let u: Vec<String> = r
+            .unknown_blocks
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("  unknown       {}", u.join(" "));
+    }
+    println!("  events        {}", r.events);
+    if let (Some(a), Some(b)) = (r.first_ts, r.last_ts) {
+        println!("  time range    {a} .. {b} ({:.3} s)", (b - a) as f64 / 1e9);
+    }
+    let cpus: Vec<String> = r.cpus.iter().map(u16::to_string).collect();
+    println!("  cpus          {}", cpus.join(","));
+    let mut types: Vec<(&String, &u64)> = r.event_types.iter().collect();
+    types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    println!("  event types   {}", types.len());
+    for (name, n) in types {
+        println!("    {n:>10}  {name}");
+    }
+    if let Some(e) = &r.error {
+        println!("  error         {e}");
+    }
+}
+
+/// Run `scapkit info`.
+pub fn run(_cli: &Cli, args: &InfoArgs) -> Result<ExitCode> {
+    let mut reports = Vec::new();
+    let mut code = ExitCode::SUCCESS;
+    for f in &args.files {
+        match analyze(f) {
+            Ok(r) => {
+                if r.error.is_some() {
+                    code = ExitCode::from(1);
+                }
+                reports.push(r);
+            }
+            Err(e) => {
+                eprintln!("scapkit: {e:#}");
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        for r in &reports {
+            print_text(r);
+        }
+    }
+    Ok(code)
+}

@@ -1,0 +1,142 @@
+//! `scapkit read`: print events like `sysdig -r`.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use engine::output::{Format, LineWriter, TimeMode, DEFAULT_FORMAT, PLUGIN_FORMAT};
+use engine::session::{EventCtx, Hidden, Session, Sink};
+
+use crate::cli::{Cli, ReadArgs};
+use crate::progress::Bar;
+
+/// Flush the output buffer past this size.
+const FLUSH_AT: usize = 1 << 16;
+
+/// Split sysdig-style arguments: with `-r`, every positional word is the filter; without,
+/// the first positional is the file.
+fn inputs(args: &ReadArgs) -> Result<(Vec<PathBuf>, String)> {
+    let mut files = args.read.clone();
+    let mut words = args.rest.iter();
+    if files.is_empty() {
+        match words.next() {
+            Some(f) => files.push(PathBuf::from(f)),
+            None => bail!("no capture file given (use `scapkit read FILE` or `-r FILE`)"),
+        }
+    }
+    let filter = words.map(String::as_str).collect::<Vec<_>>().join(" ");
+    Ok((files, filter))
+}
+
+fn time_mode(t: Option<&str>) -> Result<TimeMode> {
+    Ok(match t {
+        None | Some("h") => TimeMode::Human,
+        Some("a") => TimeMode::Absolute,
+        Some("r") => TimeMode::Relative,
+        Some("d") => TimeMode::Delta,
+        Some("D") => TimeMode::DeltaShown,
+        Some(other) => bail!("invalid -t value '{other}': expected h, a, r, d or D"),
+    })
+}
+
+struct Printer<W: Write> {
+    line: LineWriter,
+    plugin_line: Option<LineWriter>,
+    out: W,
+    buf: Vec<u8>,
+    debug: bool,
+    shown: u64,
+    limit: Option<u64>,
+}
+
+impl<W: Write> Sink for Printer<W> {
+    type Error = io::Error;
+
+    fn event(&mut self, ctx: &EventCtx<'_>) -> io::Result<bool> {
+        match ctx.hidden {
+            Hidden::No => {}
+            Hidden::Internal if self.debug => {}
+            _ => return Ok(true),
+        }
+        let is_plugin = ctx.event.event_type() == scap::table::code::PLUGINEVENT_E;
+        let writer = match (&mut self.plugin_line, is_plugin) {
+            (Some(p), true) => p,
+            _ => &mut self.line,
+        };
+        if writer.write(ctx, &mut self.buf) {
+            self.shown += 1;
+        }
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(self.limit.is_none_or(|n| self.shown < n))
+    }
+
+    fn unknown_block(&mut self, input: usize, block: &scap::Block<'_>) {
+        eprintln!(
+            "warning: input {}: skipped unknown block 0x{:x} at offset {}",
+            input + 1,
+            block.block_type(),
+            block.offset()
+        );
+    }
+}
+
+/// Run `scapkit read`.
+pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
+    let (files, filter) = inputs(args)?;
+    if !filter.trim().is_empty() {
+        bail!("filter expressions are not supported by this build yet: '{filter}'");
+    }
+    let custom = args.print.is_some();
+    let format = Format::parse(args.print.as_deref().unwrap_or(DEFAULT_FORMAT))
+        .context("invalid output format (-p)")?;
+    let mode = time_mode(args.timetype.as_deref())?;
+    let mut line = LineWriter::new(&format);
+    line.time_mode = mode;
+    let plugin_line = if custom {
+        None
+    } else {
+        let mut p = LineWriter::new(&Format::parse(PLUGIN_FORMAT)?);
+        p.time_mode = mode;
+        Some(p)
+    };
+    let captures = files
+        .iter()
+        .map(|f| super::open_capture(f))
+        .collect::<Result<Vec<_>>>()?;
+    if args.write.is_some() {
+        bail!("-w is not supported by this build yet");
+    }
+    let total = captures.iter().map(|c| c.data().len() as u64).sum();
+    let bar = Bar::new(total, cli.no_progress || cli.quiet);
+    let stdout = io::stdout();
+    let mut printer = Printer {
+        line,
+        plugin_line,
+        out: stdout.lock(),
+        buf: Vec::with_capacity(FLUSH_AT * 2),
+        debug: args.debug,
+        shown: 0,
+        limit: args.numevents,
+    };
+    let session = Session::new(&captures);
+    let summary = session
+        .run(&mut printer, bar.as_ref().map(|b| b as _))
+        .context("writing output")?;
+    printer
+        .out
+        .write_all(&printer.buf)
+        .context("writing output")?;
+    printer.out.flush().context("writing output")?;
+    drop(bar);
+    let mut code = ExitCode::SUCCESS;
+    for e in &summary.errors {
+        let path = files.get(e.input).map(|p| p.display().to_string());
+        eprintln!("scapkit: {}: {}", path.unwrap_or_default(), e.error);
+        code = ExitCode::from(1);
+    }
+    Ok(code)
+}
