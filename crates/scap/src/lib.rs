@@ -26,6 +26,7 @@ mod capture;
 mod cursor;
 mod error;
 pub mod event;
+pub mod param;
 mod reader;
 pub mod table;
 
