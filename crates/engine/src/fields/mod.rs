@@ -1,19 +1,23 @@
 //! Fields: the registry, typed values, and extraction from an event in context.
+//!
+//! One module per field class; each declares its fields once (see [`registry`]) and
+//! implements their extraction.
 
+pub mod evt;
 mod extract;
-mod registry;
+pub mod registry;
+pub mod thread;
 mod time;
 pub mod value;
 
 pub use extract::{extract, Field};
-pub use registry::{def, lookup, ArgKind, FieldDef, FieldId, FIELDS};
+pub use registry::{all, lookup, ArgKind, FieldDef, FieldId};
 pub use time::TimeFormatter;
 pub use value::{FieldType, Value};
 
 /// The registered field name closest to `name` (edit distance at most 3), for error messages.
 pub fn did_you_mean(name: &str) -> Option<&'static str> {
-    FIELDS
-        .iter()
+    all()
         .map(|f| (edit_distance(name, f.name), f.name))
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, _)| *d)

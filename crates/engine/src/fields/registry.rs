@@ -1,10 +1,12 @@
 //! The one field registry: every field's name, type, argument kind and description.
 //!
-//! `scapkit fields`, the filter compiler, `-p` formats and autocomplete all read [`FIELDS`].
-//! The list is written once, in the `fields!` invocation below; the macro derives the
-//! [`FieldId`] enum and the table from it, so the two cannot drift apart.
+//! Each field class (`evt`, `proc`, `fd`, ...) lives in its own module and declares its
+//! fields once with [`field_class!`]; the macro derives the class's id enum and table from
+//! that one list, so names, ids and extractors cannot drift apart. `scapkit fields`, the
+//! filter compiler, `-p` formats and autocomplete all read [`all`].
 
 use super::value::FieldType;
+use super::{evt, thread};
 
 /// What a field accepts between brackets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,17 @@ pub enum ArgKind {
     Required,
     /// An optional numeric index (`proc.aname[2]`).
     OptionalIndex,
+    /// An optional key.
+    OptionalKey,
+}
+
+/// Identifies one field; resolved once, used on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    /// `evt.*`.
+    Evt(evt::Id),
+    /// `thread.*`, `proc.*`.
+    Thread(thread::Id),
 }
 
 /// The static description of one field.
@@ -39,60 +52,40 @@ impl FieldDef {
     }
 }
 
-macro_rules! fields {
-    ($( $id:ident $name:literal $ty:ident $arg:ident $desc:literal; )*) => {
-        /// Identifies one field of the registry; resolved once, used on the hot path.
+/// Declare a field class: `field_class!(Variant; Id { X "cls.x" U64 None "desc"; ... })`
+/// defines `pub enum Id` and `pub static FIELDS: &[FieldDef]`.
+macro_rules! field_class {
+    ($variant:ident; $( $id:ident $name:literal $ty:ident $arg:ident $desc:literal; )*) => {
+        /// Fields of this class.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[allow(missing_docs)]
-        pub enum FieldId { $($id,)* }
+        pub enum Id { $($id,)* }
 
-        /// Every field, in the order `scapkit fields` lists them.
-        pub static FIELDS: &[FieldDef] = &[
-            $(FieldDef {
-                id: FieldId::$id,
+        /// The class's fields, in listing order.
+        pub static FIELDS: &[$crate::fields::FieldDef] = &[
+            $($crate::fields::FieldDef {
+                id: $crate::fields::FieldId::$variant(Id::$id),
                 name: $name,
-                ty: FieldType::$ty,
-                arg: ArgKind::$arg,
+                ty: $crate::fields::FieldType::$ty,
+                arg: $crate::fields::ArgKind::$arg,
                 desc: $desc,
             },)*
         ];
     };
 }
+pub(crate) use field_class;
 
-fields! {
-    EvtNum "evt.num" U64 None "event number, counting every event delivered from the capture (including hidden ones)";
-    EvtTime "evt.time" AbsTime None "event timestamp as local time HH:MM:SS.nnnnnnnnn";
-    EvtTimeS "evt.time.s" AbsTime None "event timestamp as local time HH:MM:SS";
-    EvtTimeIso "evt.time.iso8601" AbsTime None "event timestamp in ISO 8601 with nanoseconds and time zone";
-    EvtDatetime "evt.datetime" AbsTime None "event timestamp as local date and time YYYY-MM-DD HH:MM:SS.nnnnnnnnn";
-    EvtDatetimeS "evt.datetime.s" AbsTime None "event timestamp as local date and time YYYY-MM-DD HH:MM:SS";
-    EvtRawtime "evt.rawtime" AbsTime None "event timestamp in nanoseconds since the epoch";
-    EvtRawtimeS "evt.rawtime.s" U64 None "integer seconds part of the event timestamp";
-    EvtRawtimeNs "evt.rawtime.ns" U64 None "fractional nanoseconds part of the event timestamp";
-    EvtOutputtime "evt.outputtime" AbsTime None "event timestamp in the format chosen with -t (default: evt.time)";
-    EvtReltime "evt.reltime" RelTime None "nanoseconds since the first event of the capture";
-    EvtReltimeS "evt.reltime.s" U64 None "integer seconds part of evt.reltime";
-    EvtReltimeNs "evt.reltime.ns" U64 None "fractional nanoseconds part of evt.reltime";
-    EvtDeltatime "evt.deltatime" RelTime None "nanoseconds since the previous event shown";
-    EvtDir "evt.dir" Str None "event direction: '>' for enter events, '<' for exit events";
-    EvtType "evt.type" Str None "event type name, e.g. 'open'; generic syscalls show the syscall name";
-    EvtTypeCode "evt.rawtype" U64 None "numeric event type code";
-    EvtCpu "evt.cpu" U64 None "number of the CPU where the event happened";
-    EvtIsEnter "evt.is_enter" Bool None "true for enter events";
-    EvtNparams "evt.nparams" U64 None "number of parameters the event carries";
-    EvtBlockOffset "evt.offset" U64 None "byte offset of the event block in the (decompressed) capture";
-    ThreadTid "thread.tid" I64 None "thread id that generated the event";
+/// Every class's table, in listing order.
+static CLASSES: &[&[FieldDef]] = &[evt::FIELDS, thread::FIELDS];
+
+/// Every field.
+pub fn all() -> impl Iterator<Item = &'static FieldDef> {
+    CLASSES.iter().flat_map(|c| c.iter())
 }
 
 /// Look a field up by its exact name.
 pub fn lookup(name: &str) -> Option<&'static FieldDef> {
-    FIELDS.iter().find(|f| f.name == name)
-}
-
-/// The registry entry of `id`.
-pub fn def(id: FieldId) -> &'static FieldDef {
-    // The macro lists entries in enum order, so the discriminant is the index.
-    &FIELDS[id as usize]
+    all().find(|f| f.name == name)
 }
 
 #[cfg(test)]
@@ -100,14 +93,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_index_the_table() {
-        for (i, f) in FIELDS.iter().enumerate() {
-            assert_eq!(f.id as usize, i);
-            assert!(std::ptr::eq(def(f.id), f));
-        }
-        let mut names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
+    fn names_are_unique() {
+        let mut names: Vec<_> = all().map(|f| f.name).collect();
+        let n = names.len();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), FIELDS.len(), "duplicate field names");
+        assert_eq!(names.len(), n, "duplicate field names");
     }
 }

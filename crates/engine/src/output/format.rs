@@ -132,7 +132,7 @@ fn resolve(name: &str) -> Option<(&'static FieldDef, Option<String>)> {
     }
     // Longest registered prefix that takes an argument: `evt.arg.fd` -> (`evt.arg`, "fd").
     let mut best: Option<(&'static FieldDef, Option<String>)> = None;
-    for def in fields::FIELDS {
+    for def in fields::all() {
         if def.arg == fields::ArgKind::None {
             continue;
         }

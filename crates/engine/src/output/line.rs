@@ -1,5 +1,6 @@
 //! Rendering one event as a text line into a reused buffer.
 
+use crate::fields::evt::Id as E;
 use crate::fields::{self, Field, FieldId, FieldType, TimeFormatter, Value};
 use crate::output::format::{Format, Part};
 use crate::session::EventCtx;
@@ -92,12 +93,12 @@ fn render(
 ) {
     let ts = ctx.event.ts();
     match f.def.id {
-        FieldId::EvtTime => write_time(time, ts, out, true, false),
-        FieldId::EvtTimeS => write_time(time, ts, out, false, false),
-        FieldId::EvtDatetime => write_time(time, ts, out, true, true),
-        FieldId::EvtDatetimeS => write_time(time, ts, out, false, true),
-        FieldId::EvtTimeIso => write_iso(time, ts, out),
-        FieldId::EvtOutputtime => match mode {
+        FieldId::Evt(E::Time) => write_time(time, ts, out, true, false),
+        FieldId::Evt(E::TimeS) => write_time(time, ts, out, false, false),
+        FieldId::Evt(E::Datetime) => write_time(time, ts, out, true, true),
+        FieldId::Evt(E::DatetimeS) => write_time(time, ts, out, false, true),
+        FieldId::Evt(E::TimeIso) => write_iso(time, ts, out),
+        FieldId::Evt(E::Outputtime) => match mode {
             TimeMode::Human => write_time(time, ts, out, true, false),
             TimeMode::Absolute => write_secs(ts, out),
             TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
