@@ -10,7 +10,7 @@ pub mod thread;
 mod time;
 pub mod value;
 
-pub use extract::{extract, Field};
+pub use extract::{extract, Field, Scratch};
 pub use registry::{all, lookup, ArgKind, FieldDef, FieldId};
 pub use time::TimeFormatter;
 pub use value::{FieldType, Value};

@@ -6,6 +6,9 @@
 
 use std::collections::HashMap;
 
+mod latency;
+pub use latency::LatencyTracker;
+
 use scap::{Block, Event};
 
 /// A thread (and, for the main thread, its process).
