@@ -2,7 +2,7 @@
 
 use super::registry::{FieldDef, FieldId};
 use super::value::Value;
-use super::{evt, thread};
+use super::{container, evt, fd, thread, user};
 use crate::output::BufferOpts;
 use crate::session::EventCtx;
 
@@ -36,5 +36,8 @@ pub fn extract<'s>(
     match field.def.id {
         FieldId::Evt(id) => evt::extract(id, ctx, field, scratch),
         FieldId::Thread(id) => thread::extract(id, ctx, field),
+        FieldId::Fd(id) => fd::extract(id, ctx, field),
+        FieldId::User(id) => user::extract(id, ctx, field),
+        FieldId::Container(id) => container::extract(id, ctx, field),
     }
 }
