@@ -590,10 +590,11 @@ fn write_sockaddr(a: &SockAddr<'_>, out: &mut Vec<u8>) {
     }
 }
 
-/// `::ffff:a.b.c.d`.
+/// `::ffff:a.b.c.d`, or `::` (which libsinsp also treats as IPv4-mapped: `0.0.0.0`).
 fn mapped_v4(ip: &[u8; 16]) -> Option<[u8; 4]> {
     let (head, v4) = ip.split_last_chunk::<4>()?;
-    (head == &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]).then_some(*v4)
+    let mapped = head == &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] || ip == &[0; 16];
+    mapped.then_some(*v4)
 }
 
 fn write_socktuple(t: &SockTuple<'_>, out: &mut Vec<u8>) {
