@@ -93,7 +93,8 @@ pub(crate) fn extract<'s>(
         Id::Arg => {
             let i = args::arg_index(ctx, field.arg.as_deref()?)?;
             scratch.buf.clear();
-            args::write_arg(ctx, i, &scratch.opts, &mut scratch.buf);
+            // As libsinsp: the resolved form alone when there is one (`<f>/etc/passwd`).
+            args::write_arg_resolved(ctx, i, &scratch.opts, &mut scratch.buf);
             Value::Bytes(&scratch.buf)
         }
         Id::RawArg => {
@@ -127,7 +128,7 @@ pub(crate) fn extract<'s>(
             let i = info
                 .params
                 .iter()
-                .position(|p| p.ty == ParamType::Bytebuf)?;
+                .position(|p| p.name == "data" && p.ty == ParamType::Bytebuf)?;
             Value::Bytes(ev.param(i)?)
         }
         Id::Buflen => {
@@ -208,6 +209,9 @@ fn category_name(ctx: &EventCtx<'_>) -> &'static str {
                 _ => "unknown",
             }
         }
+        _ if category(&ctx.event) & ec::WAIT != 0 => "wait",
+        _ if category(&ctx.event) & ec::SCHEDULER != 0 => "scheduler",
+        _ if category(&ctx.event) & ec::INTERNAL != 0 => "internal",
         _ => "unknown",
     }
 }

@@ -3,6 +3,7 @@
 //! Every function appends to a caller-owned buffer, so rendering a line allocates nothing once
 //! the buffers have grown.
 
+use std::cell::Cell;
 use std::io::Write as _;
 
 use scap::param::{decode_dyn, ParamValue, SockAddr, SockTuple};
@@ -95,8 +96,43 @@ pub fn write_arg(ctx: &EventCtx<'_>, i: usize, opts: &BufferOpts, out: &mut Vec<
     let Some((info, v)) = ctx.event.value_in(table, i) else {
         return false;
     };
-    let r = Renderer { ctx, table, opts };
+    let r = Renderer {
+        ctx,
+        table,
+        opts,
+        mark: Cell::new(None),
+    };
     r.value(info, info.ty, info.fmt, v, out);
+    true
+}
+
+/// Append parameter `i` as `evt.arg.NAME` shows it: the resolved form alone when there is one
+/// (`<f>/etc/passwd`, `ENOENT`), else the value.
+pub fn write_arg_resolved(
+    ctx: &EventCtx<'_>,
+    i: usize,
+    opts: &BufferOpts,
+    out: &mut Vec<u8>,
+) -> bool {
+    let ty = ctx.event.event_type();
+    let table = display_table(ty);
+    let Some((info, v)) = ctx.event.value_in(table, i) else {
+        return false;
+    };
+    let start = out.len();
+    let r = Renderer {
+        ctx,
+        table,
+        opts,
+        mark: Cell::new(None),
+    };
+    r.value(info, info.ty, info.fmt, v, out);
+    if let Some(m) = r.mark.get() {
+        if m >= start && out.get(m) == Some(&b'(') && out.last() == Some(&b')') {
+            out.pop();
+            out.drain(start..=m);
+        }
+    }
     true
 }
 
@@ -104,6 +140,8 @@ struct Renderer<'c, 'a> {
     ctx: &'c EventCtx<'a>,
     table: &'static Table,
     opts: &'c BufferOpts,
+    /// Where the resolved form (`(...)`) of the value being rendered starts, if it has one.
+    mark: Cell<Option<usize>>,
 }
 
 impl Renderer<'_, '_> {
@@ -150,6 +188,7 @@ impl Renderer<'_, '_> {
             V::Pid(pid) => {
                 push_i64(out, pid);
                 if let Some(t) = self.ctx.state.thread(pid) {
+                    self.mark.set(Some(out.len()));
                     out.push(b'(');
                     out.extend_from_slice(&t.comm);
                     out.push(b')');
@@ -183,12 +222,14 @@ impl Renderer<'_, '_> {
             V::SyscallId(id) => {
                 push_i64(out, i64::from(id));
                 if let Some(name) = self.table.syscall_name(id) {
+                    self.mark.set(Some(out.len()));
                     paren(out, name.as_bytes());
                 }
             }
             V::SigType(s) => {
                 push_i64(out, i64::from(s));
                 if let Some(name) = self.table.signal_name(u32::from(s)) {
+                    self.mark.set(Some(out.len()));
                     paren(out, name.as_bytes());
                 }
             }
@@ -197,6 +238,7 @@ impl Renderer<'_, '_> {
                     out.extend_from_slice(b"none");
                 } else {
                     push_u64(out, ns);
+                    self.mark.set(Some(out.len()));
                     out.push(b'(');
                     write_g(out, ns as f64 / 1e9);
                     out.extend_from_slice(b"s)");
@@ -217,6 +259,7 @@ impl Renderer<'_, '_> {
             }
             V::Flags { bits, .. } => {
                 push_u64(out, u64::from(bits));
+                self.mark.set(Some(out.len()));
                 if let ParamExtra::Flags(t) = info.info {
                     write_flag_names(t.entries, bits, out);
                 }
@@ -225,6 +268,7 @@ impl Renderer<'_, '_> {
                 push_u64(out, u64::from(value));
                 if let ParamExtra::Flags(t) = info.info {
                     let start = out.len();
+                    self.mark.set(Some(out.len()));
                     out.push(b'(');
                     for (name, v) in t.entries {
                         if *v == value {
@@ -243,13 +287,16 @@ impl Renderer<'_, '_> {
             }
             V::Mode(m) => {
                 write_int(out, i64::from(m), 32, fmt);
+                self.mark.set(Some(out.len()));
                 if let ParamExtra::Flags(t) = info.info {
                     write_flag_names(t.entries, m, out);
                 }
             }
             V::Uid(u) | V::Gid(u) => {
                 if u == u32::MAX {
-                    out.extend_from_slice(b"-1(<NONE>)");
+                    out.extend_from_slice(b"-1");
+                    self.mark.set(Some(out.len()));
+                    out.extend_from_slice(b"(<NONE>)");
                 } else {
                     push_u64(out, u64::from(u));
                     let name = if matches!(v, V::Uid(_)) {
@@ -257,6 +304,7 @@ impl Renderer<'_, '_> {
                     } else {
                         self.ctx.state.group(u).map(|x| &x.name[..])
                     };
+                    self.mark.set(Some(out.len()));
                     paren(out, name.unwrap_or(b"<NA>"));
                 }
             }
@@ -288,6 +336,7 @@ impl Renderer<'_, '_> {
             .and_then(|p| u32::try_from(p).ok())
             .and_then(|p| self.table.errno_name(p));
         if let Some(name) = name {
+            self.mark.set(Some(out.len()));
             paren(out, name.as_bytes());
         }
     }
@@ -303,6 +352,7 @@ impl Renderer<'_, '_> {
     fn fd(&self, fd: i64, out: &mut Vec<u8>) {
         push_i64(out, fd);
         if fd == AT_FDCWD {
+            self.mark.set(Some(out.len()));
             out.extend_from_slice(b"(AT_FDCWD)");
             return;
         }
@@ -313,6 +363,7 @@ impl Renderer<'_, '_> {
         let Some(f) = self.ctx.state.fd(self.tid(), fd) else {
             return;
         };
+        self.mark.set(Some(out.len()));
         out.extend_from_slice(b"(<");
         push_char(out, self.type_char(f.kind));
         // Only connected IP sockets show their layer-4 protocol.
@@ -350,6 +401,7 @@ impl Renderer<'_, '_> {
                 }
             }
         }
+        self.mark.set(Some(out.len()));
         out.push(b'(');
         join_path(base, s, out);
         out.push(b')');

@@ -2,8 +2,7 @@
 
 use std::io::Write as _;
 
-use crate::fields::evt::Id as E;
-use crate::fields::{self, ArgKind, Field, FieldId, FieldType, Scratch, TimeFormatter, Value};
+use crate::fields::{self, ArgKind, Field, FieldType, Scratch, TimeFormatter, Value};
 use crate::output::args::BufferOpts;
 use crate::output::format::{Format, Part};
 use crate::output::line::{render, TimeMode};
@@ -104,15 +103,10 @@ fn write_value(
     v: Value<'_>,
     out: &mut Vec<u8>,
 ) {
-    let textual_time = matches!(
-        f.def.id,
-        FieldId::Evt(E::Time | E::TimeS | E::TimeIso | E::Datetime | E::DatetimeS)
-    );
+    // Integers (time fields included: ns) are JSON numbers.
     match v {
-        Value::I64(n) if !textual_time => {
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes())
-        }
-        Value::U64(n) if !textual_time => {
+        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => {
             out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes())
         }
         Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
