@@ -645,7 +645,7 @@ fn write_sockaddr(a: &SockAddr<'_>, out: &mut Vec<u8>) {
 /// `::ffff:a.b.c.d`, or `::` (which libsinsp also treats as IPv4-mapped: `0.0.0.0`).
 fn mapped_v4(ip: &[u8; 16]) -> Option<[u8; 4]> {
     let (head, v4) = ip.split_last_chunk::<4>()?;
-    let mapped = head == &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] || ip == &[0; 16];
+    let mapped = *head == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] || *ip == [0; 16];
     mapped.then_some(*v4)
 }
 
@@ -769,9 +769,9 @@ mod tests {
     fn flag_walk() {
         let t = [
             ("O_NONE", 0),
+            ("O_RDWR", 3),
             ("O_RDONLY", 1),
             ("O_WRONLY", 2),
-            ("O_RDWR", 3),
         ];
         let f = |v| {
             let mut o = Vec::new();
@@ -782,5 +782,10 @@ mod tests {
         assert_eq!(f(1), "(O_RDONLY)");
         assert_eq!(f(3), "(O_RDWR)");
         assert_eq!(f(8), "");
+        // An entry equal to the whole value ends the walk, after the bits already named.
+        let t2 = [("A", 1), ("AB", 3)];
+        let mut o = Vec::new();
+        write_flag_names(&t2, 3, &mut o);
+        assert_eq!(o, b"(A|AB)");
     }
 }

@@ -106,9 +106,7 @@ fn write_value(
     // Integers (time fields included: ns) are JSON numbers.
     match v {
         Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => {
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes())
-        }
+        Value::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         Value::Double(d) if d.is_finite() => {
             let _ = write!(out, "{d}");
