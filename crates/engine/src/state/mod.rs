@@ -263,14 +263,23 @@ impl Fd {
         let _ = write!(self.name, "{sip}:{sport}->{dip}:{dport}");
     }
 
-    /// Fill the address of a listening socket and name it `ip:port`.
+    /// Fill the address of a bound/listening socket and name it `ip:port`; the client side
+    /// is left unspecified, as libsinsp keeps it. Port 0 only names the fd.
     pub fn set_server(&mut self, ip: IpAddr, port: u16) {
         use std::io::Write;
-        self.dip = Some(ip);
-        self.dport = port;
-        self.is_server = true;
         self.name.clear();
         let _ = write!(self.name, "{ip}:{port}");
+        if port == 0 {
+            return;
+        }
+        self.dip = Some(ip);
+        self.dport = port;
+        self.sip = Some(match ip {
+            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        });
+        self.sport = 0;
+        self.is_server = true;
     }
 
     /// True for IPv4/IPv6 sockets.

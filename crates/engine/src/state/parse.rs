@@ -116,8 +116,14 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
     {
         state.threads.insert(tid, Thread::placeholder(tid));
     }
+    // Which events use an fd is taken from sysdig 0.29's table where it knows the event.
+    let flags = if usize::from(ty) < table::SYSDIG_0_29.len() {
+        old_flags
+    } else {
+        info.flags
+    };
     if !exit {
-        if info.flags & ef::USES_FD != 0 {
+        if flags & ef::USES_FD != 0 {
             state.event_fd = int(ev.value(0).map(|(_, v)| v));
         }
         match name {
@@ -159,7 +165,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
         .remove(&tid)
         .filter(|e| e.ty.checked_add(1) == Some(ty));
     let en = enter.as_ref();
-    if info.flags & ef::USES_FD != 0 {
+    if flags & ef::USES_FD != 0 {
         state.event_fd = en
             .and_then(|e| int(e.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
             .or_else(|| int(find(ev, "fd")));
@@ -492,6 +498,16 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
         };
         (res, pid, p_tid, tid)
     };
+    if res > 0
+        && state
+            .threads
+            .get(&tid)
+            .is_some_and(|p| !p.placeholder && p.vtid != p.tid && p.vtid > 0)
+    {
+        // A parent inside a pid namespace gets the child's namespaced tid: wait for the
+        // child's own event, as libsinsp does.
+        return;
+    }
     if res > 0 && !state.threads.contains_key(&tid) {
         state.threads.insert(tid, Thread::placeholder(tid));
     }
