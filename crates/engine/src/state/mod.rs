@@ -374,6 +374,8 @@ pub struct State {
     fd_to_remove: Option<(i64, i64)>,
     /// fd number of the current event, for `fd.*` fields.
     event_fd: Option<i64>,
+    /// True when the fd lists need libsinsp's socket fix-up before the next event.
+    sockets_unfixed: bool,
     /// Number of metadata blocks applied.
     pub meta_blocks: u64,
 }
@@ -382,11 +384,16 @@ impl State {
     /// Apply a metadata block (process, fd, user, interface list, machine info).
     pub fn load_meta(&mut self, block: &Block<'_>) {
         self.meta_blocks += 1;
+        self.sockets_unfixed = true;
         meta::load(self, block);
     }
 
     /// Update state from an event (called before the event is shown, as libsinsp does).
     pub fn parse(&mut self, event: &Event<'_>) {
+        if self.sockets_unfixed {
+            self.sockets_unfixed = false;
+            meta::fix_sockets(self);
+        }
         parse::parse(self, event);
     }
 

@@ -146,6 +146,10 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
             }
             _ => {}
         }
+        if name == "switch" || (info.flags | old_flags) & ef::SKIPPARSERESET != 0 {
+            // Scheduler and meta events come between a syscall's enter and exit.
+            return;
+        }
         // Keep the enter event for its exit (buffer reused per thread).
         let e = state.enters.entry(tid).or_default();
         e.ty = ty;
