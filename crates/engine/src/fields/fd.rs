@@ -36,7 +36,11 @@ field_class! { Fd;
 pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
     let state = ctx.state;
     let tid = ctx.event.tid() as i64;
-    let num = state.event_fd_num()?;
+    let Some(num) = state.event_fd_num() else {
+        let failed = state.failed_open_name();
+        return (matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty())
+            .then_some(Value::Bytes(failed));
+    };
     if let Id::Num = id {
         return Some(Value::I64(num));
     }

@@ -248,6 +248,17 @@ impl Fd {
     /// Fill the addresses of a connected socket and name it `sip:sport->dip:dport`.
     pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
         use std::io::Write;
+        // libsinsp treats an IPv6 pair of IPv4-mapped addresses as IPv4.
+        let (sip, dip) = match (sip, dip) {
+            (IpAddr::V6(s), IpAddr::V6(d)) => match (s.to_ipv4_mapped(), d.to_ipv4_mapped()) {
+                (Some(s4), Some(d4)) => {
+                    self.kind = fd_kind::IPV4_SOCK;
+                    (IpAddr::V4(s4), IpAddr::V4(d4))
+                }
+                _ => (sip, dip),
+            },
+            _ => (sip, dip),
+        };
         self.sip = Some(sip);
         self.dip = Some(dip);
         self.sport = sport;
@@ -374,6 +385,8 @@ pub struct State {
     fd_to_remove: Option<(i64, i64)>,
     /// fd number of the current event, for `fd.*` fields.
     event_fd: Option<i64>,
+    /// Resolved path of a failed open, shown as `fd.name` as libsinsp does.
+    failed_open: Vec<u8>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
     sockets_unfixed: bool,
     /// Number of metadata blocks applied.
@@ -442,6 +455,11 @@ impl State {
     /// The fd of the event last given to [`State::parse`] by thread `tid`.
     pub fn event_fd(&self, tid: i64) -> Option<&Fd> {
         self.fd(tid, self.event_fd?)
+    }
+
+    /// The resolved path of the current event if it is an open that failed (empty otherwise).
+    pub fn failed_open_name(&self) -> &[u8] {
+        &self.failed_open
     }
 
     /// User `uid`, if the capture listed it.

@@ -95,6 +95,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
         }
     }
     state.event_fd = None;
+    state.failed_open.clear();
     let ty = ev.event_type();
     let Some(info) = table::CURRENT.event(ty) else {
         return;
@@ -441,10 +442,7 @@ fn apply_tuple(f: &mut Fd, t: &SockTuple<'_>, server: bool) {
 }
 
 fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
-    let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
-        return;
-    };
-    state.event_fd = Some(fd);
+    let fd = int(find(ev, "fd")).unwrap_or(-1);
     let path = bytes(arg(ev, en, "name"))
         .or_else(|| bytes(arg(ev, en, "path")))
         .unwrap_or_default();
@@ -476,6 +474,11 @@ fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, 
         ..Fd::default()
     };
     paths::resolve(&dir, path, &mut f.name);
+    if fd < 0 {
+        state.failed_open = f.name;
+        return;
+    }
+    state.event_fd = Some(fd);
     state.add_fd(tid, fd, f);
 }
 
