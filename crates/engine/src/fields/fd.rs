@@ -36,11 +36,23 @@ field_class! { Fd;
 pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
     let state = ctx.state;
     let tid = ctx.event.tid() as i64;
-    let num = state.event_fd_num()?;
+    let Some(num) = state.event_fd_num() else {
+        let failed = state.failed_open_name();
+        return (matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty())
+            .then_some(Value::Bytes(failed));
+    };
     if let Id::Num = id {
         return Some(Value::I64(num));
     }
-    let fd = state.fd(tid, num)?;
+    let Some(fd) = state.fd(tid, num) else {
+        // sysdig 0.29 shows an empty name on the exit of an fd syscall whose fd it never saw.
+        let ty = ctx.event.event_type();
+        let uses_fd = crate::session::display_table(ty)
+            .event(ty)
+            .is_some_and(|i| i.flags & scap::table::ef::USES_FD != 0);
+        let exit = scap::table::Direction::of(ty) == scap::table::Direction::Exit;
+        return (id == Id::Name && exit && uses_fd).then_some(Value::Bytes(b""));
+    };
     let is_file = matches!(
         fd.kind,
         fd_kind::FILE | fd_kind::FILE_V2 | fd_kind::DIRECTORY
@@ -59,21 +71,18 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
             Value::Bytes(paths::file_name(&fd.name))
         }
         Id::Directory | Id::Filename => return None,
-        Id::Ip | Id::Cip if fd.is_ip() => Value::Ip(fd.sip.or(fd.dip)?),
-        Id::Sip | Id::Rip if fd.is_ip() && !fd.is_server => Value::Ip(fd.dip?),
-        Id::Sip | Id::Lip if fd.is_ip() && fd.is_server => Value::Ip(fd.dip?),
-        Id::Lip if fd.is_ip() => Value::Ip(fd.sip?),
-        Id::Rip if fd.is_ip() => Value::Ip(fd.sip?),
-        Id::Port | Id::Cport if fd.is_ip() && fd.sip.is_some() => Value::U64(u64::from(fd.sport)),
-        Id::Port | Id::Sport if fd.is_ip() => Value::U64(u64::from(fd.dport)),
-        Id::Lport if fd.is_ip() => {
-            Value::U64(u64::from(if fd.is_server { fd.dport } else { fd.sport }))
-        }
-        Id::Rport if fd.is_ip() => {
-            Value::U64(u64::from(if fd.is_server { fd.sport } else { fd.dport }))
-        }
-        Id::Ip | Id::Cip | Id::Sip | Id::Lip | Id::Rip => return None,
-        Id::Port | Id::Cport | Id::Sport | Id::Lport | Id::Rport => return None,
+        Id::Ip | Id::Cip => Value::Ip(fd.sip.filter(|ip| !ip.is_unspecified())?),
+        Id::Sip => Value::Ip(fd.dip?),
+        Id::Cport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Port | Id::Sport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        Id::Lip if fd.is_server => Value::Ip(fd.dip?),
+        Id::Lip => Value::Ip(fd.sip?),
+        Id::Rip if fd.is_server => Value::Ip(fd.sip?),
+        Id::Rip => Value::Ip(fd.dip?),
+        Id::Lport if fd.is_server => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        Id::Lport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Rport if fd.is_server => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Rport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
         Id::L4proto => Value::Bytes(match fd.l4proto {
             2 => b"tcp",
             3 => b"udp",

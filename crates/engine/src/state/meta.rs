@@ -142,3 +142,30 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
     }
     fd
 }
+
+/// Sockets read from /proc list the local side first; libsinsp flips those whose local port
+/// is a listening port so that every tuple reads client -> server.
+pub(super) fn fix_sockets(state: &mut State) {
+    let listening: std::collections::HashSet<u16> = state
+        .fds
+        .values()
+        .flat_map(|t| t.values())
+        .filter(|f| matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK))
+        .map(|f| f.dport)
+        .collect();
+    if listening.is_empty() {
+        return;
+    }
+    for f in state.fds.values_mut().flat_map(|t| t.values_mut()) {
+        if !matches!(f.kind, fd_kind::IPV4_SOCK | fd_kind::IPV6_SOCK) || f.is_server {
+            continue;
+        }
+        if let (Some(sip), Some(dip)) = (f.sip, f.dip) {
+            if listening.contains(&f.sport) && !listening.contains(&f.dport) {
+                let (sport, dport) = (f.sport, f.dport);
+                f.set_tuple(dip, dport, sip, sport);
+                f.is_server = true;
+            }
+        }
+    }
+}

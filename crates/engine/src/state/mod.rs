@@ -251,6 +251,17 @@ impl Fd {
     /// Fill the addresses of a connected socket and name it `sip:sport->dip:dport`.
     pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
         use std::io::Write;
+        // libsinsp treats an IPv6 pair of IPv4-mapped addresses as IPv4.
+        let (sip, dip) = match (sip, dip) {
+            (IpAddr::V6(s), IpAddr::V6(d)) => match (s.to_ipv4_mapped(), d.to_ipv4_mapped()) {
+                (Some(s4), Some(d4)) => {
+                    self.kind = fd_kind::IPV4_SOCK;
+                    (IpAddr::V4(s4), IpAddr::V4(d4))
+                }
+                _ => (sip, dip),
+            },
+            _ => (sip, dip),
+        };
         self.sip = Some(sip);
         self.dip = Some(dip);
         self.sport = sport;
@@ -266,14 +277,23 @@ impl Fd {
         let _ = write!(self.name, "{sip}:{sport}->{dip}:{dport}");
     }
 
-    /// Fill the address of a listening socket and name it `ip:port`.
+    /// Fill the address of a bound/listening socket and name it `ip:port`; the client side
+    /// is left unspecified, as libsinsp keeps it. Port 0 only names the fd.
     pub fn set_server(&mut self, ip: IpAddr, port: u16) {
         use std::io::Write;
-        self.dip = Some(ip);
-        self.dport = port;
-        self.is_server = true;
         self.name.clear();
         let _ = write!(self.name, "{ip}:{port}");
+        if port == 0 {
+            return;
+        }
+        self.dip = Some(ip);
+        self.dport = port;
+        self.sip = Some(match ip {
+            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        });
+        self.sport = 0;
+        self.is_server = true;
     }
 
     /// True for IPv4/IPv6 sockets.
@@ -368,6 +388,10 @@ pub struct State {
     fd_to_remove: Option<(i64, i64)>,
     /// fd number of the current event, for `fd.*` fields.
     event_fd: Option<i64>,
+    /// Resolved path of a failed open, shown as `fd.name` as libsinsp does.
+    failed_open: Vec<u8>,
+    /// True when the fd lists need libsinsp's socket fix-up before the next event.
+    sockets_unfixed: bool,
     /// Number of metadata blocks applied.
     pub meta_blocks: u64,
 }
@@ -376,11 +400,16 @@ impl State {
     /// Apply a metadata block (process, fd, user, interface list, machine info).
     pub fn load_meta(&mut self, block: &Block<'_>) {
         self.meta_blocks += 1;
+        self.sockets_unfixed = true;
         meta::load(self, block);
     }
 
     /// Update state from an event (called before the event is shown, as libsinsp does).
     pub fn parse(&mut self, event: &Event<'_>) {
+        if self.sockets_unfixed {
+            self.sockets_unfixed = false;
+            meta::fix_sockets(self);
+        }
         parse::parse(self, event);
     }
 
@@ -429,6 +458,11 @@ impl State {
     /// The fd of the event last given to [`State::parse`] by thread `tid`.
     pub fn event_fd(&self, tid: i64) -> Option<&Fd> {
         self.fd(tid, self.event_fd?)
+    }
+
+    /// The resolved path of the current event if it is an open that failed (empty otherwise).
+    pub fn failed_open_name(&self) -> &[u8] {
+        &self.failed_open
     }
 
     /// User `uid`, if the capture listed it.

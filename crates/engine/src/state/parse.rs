@@ -95,6 +95,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
         }
     }
     state.event_fd = None;
+    state.failed_open.clear();
     let ty = ev.event_type();
     let Some(info) = table::CURRENT.event(ty) else {
         return;
@@ -116,8 +117,14 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
     {
         state.threads.insert(tid, Thread::placeholder(tid));
     }
+    // Which events use an fd is taken from sysdig 0.29's table where it knows the event.
+    let flags = if usize::from(ty) < table::SYSDIG_0_29.len() {
+        old_flags
+    } else {
+        info.flags
+    };
     if !exit {
-        if info.flags & ef::USES_FD != 0 {
+        if flags & ef::USES_FD != 0 {
             state.event_fd = int(ev.value(0).map(|(_, v)| v));
         }
         match name {
@@ -140,6 +147,10 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
             }
             _ => {}
         }
+        if name == "switch" || (info.flags | old_flags) & ef::SKIPPARSERESET != 0 {
+            // Scheduler and meta events come between a syscall's enter and exit.
+            return;
+        }
         // Keep the enter event for its exit (buffer reused per thread).
         let e = state.enters.entry(tid).or_default();
         e.ty = ty;
@@ -159,7 +170,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
         .remove(&tid)
         .filter(|e| e.ty.checked_add(1) == Some(ty));
     let en = enter.as_ref();
-    if info.flags & ef::USES_FD != 0 {
+    if flags & ef::USES_FD != 0 {
         state.event_fd = en
             .and_then(|e| int(e.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
             .or_else(|| int(find(ev, "fd")));
@@ -431,10 +442,7 @@ fn apply_tuple(f: &mut Fd, t: &SockTuple<'_>, server: bool) {
 }
 
 fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
-    let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
-        return;
-    };
-    state.event_fd = Some(fd);
+    let fd = int(find(ev, "fd")).unwrap_or(-1);
     let path = bytes(arg(ev, en, "name"))
         .or_else(|| bytes(arg(ev, en, "path")))
         .unwrap_or_default();
@@ -466,6 +474,11 @@ fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, 
         ..Fd::default()
     };
     paths::resolve(&dir, path, &mut f.name);
+    if fd < 0 {
+        state.failed_open = f.name;
+        return;
+    }
+    state.event_fd = Some(fd);
     state.add_fd(tid, fd, f);
 }
 
@@ -492,6 +505,16 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
         };
         (res, pid, p_tid, tid)
     };
+    if res > 0
+        && state
+            .threads
+            .get(&tid)
+            .is_some_and(|p| !p.placeholder && p.vtid != p.tid && p.vtid > 0)
+    {
+        // A parent inside a pid namespace gets the child's namespaced tid: wait for the
+        // child's own event, as libsinsp does.
+        return;
+    }
     if res > 0 && !state.threads.contains_key(&tid) {
         state.threads.insert(tid, Thread::placeholder(tid));
     }

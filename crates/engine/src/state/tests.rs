@@ -1,1 +1,209 @@
+//! Unit tests: path resolution and the clone/execve/open/close parsers, on synthetic events.
 
+use scap::table;
+use scap::{Capture, Record};
+
+use super::paths;
+use super::State;
+
+fn resolve(dir: &str, name: &str) -> String {
+    let mut out = Vec::new();
+    paths::resolve(dir.as_bytes(), name.as_bytes(), &mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn paths_resolve_like_libsinsp() {
+    assert_eq!(resolve("/home/u/", "a.txt"), "/home/u/a.txt");
+    assert_eq!(resolve("/home/u/", "./a/../b//c"), "/home/u/b/c");
+    assert_eq!(resolve("/home/u/", "../../../etc/passwd"), "/etc/passwd");
+    assert_eq!(resolve("/home/u/", "/etc//./shadow"), "/etc/shadow");
+    assert_eq!(resolve("/", "."), "/");
+    assert_eq!(paths::file_name(b"/a/b/c"), b"c");
+    assert_eq!(paths::directory(b"/a/b/c"), b"/a/b");
+    assert_eq!(paths::directory(b"/c"), b"/");
+}
+
+#[test]
+fn container_ids_from_cgroups() {
+    let id = "a".repeat(64);
+    let cg = format!("cpu=/docker/{id}\0memory=/docker/{id}\0");
+    assert_eq!(
+        super::container_id_from_cgroups(cg.as_bytes()),
+        b"aaaaaaaaaaaa"
+    );
+    let scope = format!("cpu=/system.slice/docker-{id}.scope\0");
+    assert_eq!(
+        super::container_id_from_cgroups(scope.as_bytes()),
+        b"aaaaaaaaaaaa"
+    );
+    assert!(super::container_id_from_cgroups(b"cpu=/user.slice\0").is_empty());
+}
+
+/// A parameter of a synthetic event.
+enum P<'a> {
+    I64(i64),
+    U64(u64),
+    U32(u32),
+    Str(&'a str),
+}
+
+/// The code of the event named `name` with `nparams` parameters in direction `exit`.
+fn code_of(ident: &str) -> u16 {
+    let t = table::CURRENT;
+    (0..t.len() as u16)
+        .find(|&c| t.event(c).is_some_and(|e| e.ident == ident))
+        .unwrap()
+}
+
+/// An EV_V2 block for event `ty` by `tid` with the parameters given by name (others empty).
+fn event_block(ty: u16, tid: u64, ts: u64, params: &[(&str, P<'_>)]) -> Vec<u8> {
+    let info = table::CURRENT.event(ty).unwrap();
+    let mut lens = Vec::new();
+    let mut data = Vec::new();
+    for p in info.params {
+        let bytes: Vec<u8> = match params.iter().find(|(n, _)| *n == p.name).map(|(_, v)| v) {
+            Some(P::I64(v)) => v.to_le_bytes().to_vec(),
+            Some(P::U64(v)) => v.to_le_bytes().to_vec(),
+            Some(P::U32(v)) => v.to_le_bytes().to_vec(),
+            Some(P::Str(s)) => {
+                let mut b = s.as_bytes().to_vec();
+                b.push(0);
+                b
+            }
+            None => Vec::new(),
+        };
+        lens.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+        data.extend_from_slice(&bytes);
+    }
+    let len = 26 + lens.len() + data.len();
+    let mut ev = Vec::new();
+    ev.extend_from_slice(&ts.to_le_bytes());
+    ev.extend_from_slice(&tid.to_le_bytes());
+    ev.extend_from_slice(&(len as u32).to_le_bytes());
+    ev.extend_from_slice(&ty.to_le_bytes());
+    ev.extend_from_slice(&(info.params.len() as u32).to_le_bytes());
+    ev.extend_from_slice(&lens);
+    ev.extend_from_slice(&data);
+    let mut body = 0u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&ev);
+    while body.len() % 4 != 0 {
+        body.push(0);
+    }
+    block(0x216, &body)
+}
+
+fn block(ty: u32, body: &[u8]) -> Vec<u8> {
+    let total = (12 + body.len()) as u32;
+    let mut b = ty.to_le_bytes().to_vec();
+    b.extend_from_slice(&total.to_le_bytes());
+    b.extend_from_slice(body);
+    b.extend_from_slice(&total.to_le_bytes());
+    b
+}
+
+fn capture(events: &[Vec<u8>]) -> Capture {
+    let mut shb = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&1u16.to_le_bytes());
+    shb.extend_from_slice(&2u16.to_le_bytes());
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    let mut data = block(0x0A0D_0D0A, &shb);
+    for e in events {
+        data.extend_from_slice(e);
+    }
+    Capture::from_vec(data)
+}
+
+/// Feed every event of `cap` to a fresh state, calling `check` after each.
+fn run(cap: &Capture, mut check: impl FnMut(usize, &State)) {
+    let mut state = State::default();
+    let mut n = 0;
+    for rec in cap.records() {
+        if let Record::Event(ev) = rec.unwrap() {
+            state.parse(&ev);
+            check(n, &state);
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no events parsed");
+}
+
+#[test]
+fn clone_execve_open_close() {
+    let clone_x = code_of("PPME_SYSCALL_CLONE_20_X");
+    let execve_x = code_of("PPME_SYSCALL_EXECVE_19_X");
+    let open_x = code_of("PPME_SYSCALL_OPENAT_2_X");
+    let close_e = code_of("PPME_SYSCALL_CLOSE_E");
+    let cap = capture(&[
+        // bash (100) forks 200: the child's event comes first.
+        event_block(
+            clone_x,
+            200,
+            1,
+            &[
+                ("res", P::I64(0)),
+                ("exe", P::Str("bash")),
+                ("tid", P::I64(200)),
+                ("pid", P::I64(200)),
+                ("ptid", P::I64(100)),
+                ("cwd", P::Str("/home/u")),
+                ("comm", P::Str("bash")),
+                ("uid", P::U32(1000)),
+                ("gid", P::U32(1000)),
+            ],
+        ),
+        event_block(
+            execve_x,
+            200,
+            2,
+            &[
+                ("res", P::I64(0)),
+                ("exe", P::Str("cat")),
+                ("comm", P::Str("cat")),
+                ("trusted_exepath", P::Str("/usr/bin/cat")),
+            ],
+        ),
+        event_block(
+            open_x,
+            200,
+            3,
+            &[
+                ("fd", P::I64(3)),
+                ("dirfd", P::I64(-100)),
+                ("name", P::Str("../u/./notes.txt")),
+                ("flags", P::U32(1)),
+            ],
+        ),
+        event_block(close_e, 200, 4, &[("fd", P::I64(3))]),
+        event_block(
+            close_e + 1,
+            200,
+            5,
+            &[("res", P::I64(0)), ("fd", P::I64(3))],
+        ),
+        event_block(close_e, 200, 6, &[("fd", P::U64(0))]),
+    ]);
+    run(&cap, |n, s| {
+        let t = s.thread(200).unwrap();
+        match n {
+            0 => {
+                assert_eq!(t.comm, b"bash");
+                assert_eq!(t.ptid, 100);
+                assert_eq!(t.cwd, b"/home/u/");
+                assert_eq!(t.uid, 1000);
+            }
+            1 => {
+                assert_eq!(t.comm, b"cat");
+                assert_eq!(t.exepath, b"/usr/bin/cat");
+            }
+            2 => {
+                assert_eq!(s.event_fd(200).unwrap().name, b"/home/u/notes.txt");
+                assert_eq!(s.event_fd(200).unwrap().type_name(), "file");
+            }
+            // The closed fd still resolves on the close exit, and is gone afterwards.
+            4 => assert!(s.event_fd(200).is_some()),
+            5 => assert!(s.fd(200, 3).is_none()),
+            _ => {}
+        }
+    });
+}
