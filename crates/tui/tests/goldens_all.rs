@@ -23,7 +23,11 @@ fn all_goldens_match() {
             got = renumber(&got, LIBS_SAMPLE_UNKNOWN_LEADING);
         }
         if got != g.expected {
-            failures.push(format!("{}: {}", g.name, common::first_diff(&got, &g.expected)));
+            failures.push(format!(
+                "{}: {}",
+                g.name,
+                common::first_diff(&got, &g.expected)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
