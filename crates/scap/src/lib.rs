@@ -26,6 +26,8 @@ mod capture;
 mod cursor;
 mod error;
 pub mod event;
+mod frame;
+pub mod meta;
 pub mod param;
 mod reader;
 pub mod table;
