@@ -1,6 +1,8 @@
 //! Reader-level conformance: `scapkit read -D -p '*%evt.num %evt.rawtime %evt.cpu
 //! %thread.tid %evt.dir %evt.type'` equals sysdig 0.29.3's output on all 21 captures.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 /// libs_sample starts with 95 user/group events (codes 354/358) that sysdig 0.29.3 does not

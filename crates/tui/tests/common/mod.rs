@@ -1,6 +1,6 @@
 //! Helpers shared by the CLI's integration tests: locating `../shared`, running goldens.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
