@@ -162,15 +162,20 @@ impl<'c> Session<'c> {
                 }
             }
             // The input whose pending event is oldest goes next (stable: lower index wins).
-            let mut best: Option<(usize, u64)> = None;
-            for (idx, input) in inputs.iter().enumerate() {
-                if let Some(ev) = &input.pending {
-                    if best.is_none_or(|(_, ts)| ev.ts() < ts) {
-                        best = Some((idx, ev.ts()));
+            let idx = if inputs.len() == 1 {
+                0
+            } else {
+                let mut best: Option<(usize, u64)> = None;
+                for (idx, input) in inputs.iter().enumerate() {
+                    if let Some(ev) = &input.pending {
+                        if best.is_none_or(|(_, ts)| ev.ts() < ts) {
+                            best = Some((idx, ev.ts()));
+                        }
                     }
                 }
-            }
-            let Some((idx, _)) = best else { break };
+                let Some((idx, _)) = best else { break };
+                idx
+            };
             let Some(input) = inputs.get_mut(idx) else {
                 break;
             };
@@ -204,7 +209,8 @@ impl<'c> Session<'c> {
             };
             let go_on = sink.event(&ctx)?;
             prev_ts = ctx.event.ts();
-            if let Some(p) = progress {
+            // Checking every 4096 events keeps progress off the per-event cost.
+            if let Some(p) = progress.filter(|_| num % 4096 == 0) {
                 let done: u64 = inputs.iter().map(|i| i.records.position()).sum();
                 if done >= next_progress {
                     p.on_bytes(done, total);
