@@ -2,7 +2,7 @@
 
 use super::registry::{FieldDef, FieldId};
 use super::value::Value;
-use super::{evt, thread};
+use super::{container, evt, fd, thread, user};
 use crate::session::EventCtx;
 
 /// A field as used by a filter or a format: the registry entry and its argument.
@@ -20,5 +20,8 @@ pub fn extract<'s>(ctx: &'s EventCtx<'_>, field: &Field) -> Option<Value<'s>> {
     match field.def.id {
         FieldId::Evt(id) => evt::extract(id, ctx, field),
         FieldId::Thread(id) => thread::extract(id, ctx, field),
+        FieldId::Fd(id) => fd::extract(id, ctx, field),
+        FieldId::User(id) => user::extract(id, ctx, field),
+        FieldId::Container(id) => container::extract(id, ctx, field),
     }
 }

@@ -3,11 +3,14 @@
 //! One module per field class; each declares its fields once (see [`registry`]) and
 //! implements their extraction.
 
+pub mod container;
 pub mod evt;
 mod extract;
+pub mod fd;
 pub mod registry;
 pub mod thread;
 mod time;
+pub mod user;
 pub mod value;
 
 pub use extract::{extract, Field};

@@ -6,7 +6,7 @@
 //! filter compiler, `-p` formats and autocomplete all read [`all`].
 
 use super::value::FieldType;
-use super::{evt, thread};
+use super::{container, evt, fd, thread, user};
 
 /// What a field accepts between brackets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,12 @@ pub enum FieldId {
     Evt(evt::Id),
     /// `thread.*`, `proc.*`.
     Thread(thread::Id),
+    /// `fd.*`.
+    Fd(fd::Id),
+    /// `user.*`, `group.*`.
+    User(user::Id),
+    /// `container.*`.
+    Container(container::Id),
 }
 
 /// The static description of one field.
@@ -76,7 +82,13 @@ macro_rules! field_class {
 pub(crate) use field_class;
 
 /// Every class's table, in listing order.
-static CLASSES: &[&[FieldDef]] = &[evt::FIELDS, thread::FIELDS];
+static CLASSES: &[&[FieldDef]] = &[
+    evt::FIELDS,
+    thread::FIELDS,
+    fd::FIELDS,
+    user::FIELDS,
+    container::FIELDS,
+];
 
 /// Every field.
 pub fn all() -> impl Iterator<Item = &'static FieldDef> {

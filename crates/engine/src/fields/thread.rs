@@ -4,16 +4,130 @@ use super::registry::field_class;
 use super::value::Value;
 use super::Field;
 use crate::session::EventCtx;
+use crate::state::{State, Thread};
 
 field_class! { Thread;
     Tid "thread.tid" I64 None "id of the thread that generated the event";
+    Vtid "thread.vtid" I64 None "id of the thread as seen from its pid namespace";
+    IsMain "thread.ismain" Bool None "true if the thread is its process's main thread";
+    Name "proc.name" Str None "name of the executable (comm) of the thread that generated the event";
+    Pid "proc.pid" I64 None "id of the process that generated the event";
+    Vpid "proc.vpid" I64 None "id of the process as seen from its pid namespace";
+    Ppid "proc.ppid" I64 None "id of the parent process";
+    Exe "proc.exe" Str None "first command-line argument (argv[0]) of the process";
+    Exepath "proc.exepath" Str None "full path of the process's executable";
+    Args "proc.args" Str None "command-line arguments after argv[0], separated by spaces";
+    Cmdline "proc.cmdline" Str None "process name and arguments";
+    Cwd "proc.cwd" Str None "working directory of the thread";
+    Env "proc.env" Str None "environment variables of the process, separated by spaces";
+    Tty "proc.tty" I64 None "controlling terminal of the process (0 for none)";
+    Sid "proc.sid" I64 None "session id of the process";
+    Sname "proc.sname" Str None "name of the session leader of the process";
+    Vpgid "proc.vpgid" I64 None "process group id of the process, in its pid namespace";
+    IsVpgidLeader "proc.is_vpgid_leader" Bool None "true if the process leads its process group";
+    Nthreads "proc.nthreads" U64 None "number of threads of the process, including the main thread";
+    Pname "proc.pname" Str None "name of the parent process";
+    Pcmdline "proc.pcmdline" Str None "name and arguments of the parent process";
+    Pexe "proc.pexe" Str None "argv[0] of the parent process";
+    Pexepath "proc.pexepath" Str None "full executable path of the parent process";
+    Aname "proc.aname" Str OptionalIndex "name of an ancestor process: [1] parent, [2] grandparent, ...";
+    Apid "proc.apid" I64 OptionalIndex "pid of an ancestor process: [1] parent, [2] grandparent, ...";
+    Aexepath "proc.aexepath" Str OptionalIndex "executable path of an ancestor process";
+    Loginshellid "proc.loginshellid" I64 None "pid of the oldest shell among the ancestors of the process";
+    Duration "proc.duration" RelTime None "nanoseconds since the process started (its clone or execve)";
+}
+
+/// Shells counted by `proc.loginshellid`.
+const SHELLS: &[&[u8]] = &[
+    b"sh", b"bash", b"zsh", b"ksh", b"csh", b"tcsh", b"fish", b"dash",
+];
+
+/// The thread of the event, if known (threads libsinsp invented show `<NA>` names).
+fn thread<'s>(ctx: &'s EventCtx<'_>) -> Option<&'s Thread> {
+    ctx.state.thread(ctx.event.tid() as i64)
+}
+
+/// Ancestor `n` of `t` (1 = parent).
+fn ancestor<'s>(state: &'s State, t: &'s Thread, n: usize) -> Option<&'s Thread> {
+    let mut cur = state.process(t.tid).unwrap_or(t);
+    for _ in 0..n {
+        if cur.ptid <= 0 {
+            return None;
+        }
+        let next = state.process(cur.ptid)?;
+        if next.tid == cur.tid {
+            return None;
+        }
+        cur = next;
+    }
+    Some(cur)
+}
+
+fn index(field: &Field) -> usize {
+    field
+        .arg
+        .as_deref()
+        .and_then(|a| a.trim().parse().ok())
+        .unwrap_or(1)
 }
 
 /// Value of a `thread.*`/`proc.*` field.
-pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
+pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, field: &Field) -> Option<Value<'s>> {
     let ev = &ctx.event;
-    Some(match id {
+    if let Id::Tid = id {
         // Plugin events carry tid u64::MAX, which sysdig prints as -1.
-        Id::Tid => Value::I64(ev.tid() as i64),
-    })
+        return Some(Value::I64(ev.tid() as i64));
+    }
+    let state = ctx.state;
+    let t = thread(ctx)?;
+    let main = state.process(t.tid).unwrap_or(t);
+    let text = |b: &'s [u8]| Some(Value::Bytes(b));
+    match id {
+        Id::Tid => None,
+        Id::Vtid => Some(Value::I64(t.vtid)),
+        Id::IsMain => Some(Value::Bool(t.tid == t.pid)),
+        Id::Name => text(&t.comm),
+        Id::Pid => Some(Value::I64(t.pid)),
+        Id::Vpid => Some(Value::I64(t.vpid)),
+        Id::Ppid => Some(Value::I64(t.ptid)),
+        Id::Exe => text(&t.exe),
+        Id::Exepath => text(&t.exepath),
+        Id::Args => text(&t.args_text),
+        Id::Cmdline => text(&t.cmdline),
+        Id::Cwd => text(&t.cwd),
+        Id::Env => text(&main.env_text),
+        Id::Tty => Some(Value::I64(i64::from(t.tty))),
+        Id::Sid => Some(Value::I64(t.sid)),
+        Id::Sname => text(&state.process(t.sid)?.comm),
+        Id::Vpgid => Some(Value::I64(t.vpgid)),
+        Id::IsVpgidLeader => Some(Value::Bool(t.vpid == t.vpgid)),
+        Id::Nthreads => Some(Value::U64(state.process_threads(t.pid) as u64)),
+        Id::Pname => text(&ancestor(state, t, 1)?.comm),
+        Id::Pcmdline => text(&ancestor(state, t, 1)?.cmdline),
+        Id::Pexe => text(&ancestor(state, t, 1)?.exe),
+        Id::Pexepath => text(&ancestor(state, t, 1)?.exepath),
+        Id::Aname => text(&ancestor(state, t, index(field))?.comm),
+        Id::Apid => Some(Value::I64(ancestor(state, t, index(field))?.pid)),
+        Id::Aexepath => text(&ancestor(state, t, index(field))?.exepath),
+        Id::Loginshellid => {
+            let mut found = None;
+            let mut cur = Some(main);
+            let mut hops = 0;
+            while let Some(c) = cur {
+                if SHELLS.contains(&c.comm.as_slice()) {
+                    found = Some(c.pid);
+                }
+                hops += 1;
+                if hops > 64 {
+                    break;
+                }
+                cur = ancestor(state, c, 1);
+            }
+            found.map(Value::I64)
+        }
+        Id::Duration => {
+            let start = main.clone_ts;
+            (start != 0).then(|| Value::U64(ev.ts().saturating_sub(start)))
+        }
+    }
 }

@@ -4,9 +4,19 @@
 //! by [`State::parse`] for every event (clone/fork/execve/procexit, open/socket/connect/close,
 //! ...). Lookups are hash-map O(1); memory is bounded by live threads and fds.
 
+mod container;
+mod meta;
+mod parse;
+pub mod paths;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use scap::{Block, Event};
+
+pub use container::container_id_from_cgroups;
 
 /// A thread (and, for the main thread, its process).
 #[derive(Debug, Clone, Default)]
@@ -67,6 +77,45 @@ pub struct Thread {
     pub pfminor: u64,
     /// Timestamp of the clone/execve that created this thread state (0 if from a list).
     pub clone_ts: u64,
+    /// True for the placeholder libsinsp creates for a thread it has never seen (`<NA>`).
+    pub placeholder: bool,
+    /// True once the thread has exited (it is removed before the next event).
+    pub dead: bool,
+    /// `args` joined with spaces (`proc.args`), kept up to date with `args`.
+    pub args_text: Vec<u8>,
+    /// `comm` and `args_text` (`proc.cmdline`), kept up to date with them.
+    pub cmdline: Vec<u8>,
+    /// `env` joined with spaces (`proc.env`).
+    pub env_text: Vec<u8>,
+}
+
+impl Thread {
+    /// Recompute the joined texts after `comm`, `args` or `env` changed.
+    pub fn refresh_text(&mut self) {
+        join_nul(&self.args, &mut self.args_text);
+        join_nul(&self.env, &mut self.env_text);
+        self.cmdline.clear();
+        self.cmdline.extend_from_slice(&self.comm);
+        if !self.args_text.is_empty() {
+            self.cmdline.push(b' ');
+            self.cmdline.extend_from_slice(&self.args_text);
+        }
+    }
+}
+
+/// NUL-separated strings joined with spaces (a trailing NUL adds nothing).
+fn join_nul(src: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let src = src.strip_suffix(b"\0").unwrap_or(src);
+    if src.is_empty() {
+        return;
+    }
+    for (i, part) in src.split(|&b| b == 0).enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(part);
+    }
 }
 
 /// The kind of an fd, as scap numbers them (`scap_fd_type`).
@@ -84,9 +133,9 @@ pub struct Fd {
     /// Open flags (PPM_O_*), for files.
     pub open_flags: u32,
     /// Source (client) address, for sockets.
-    pub sip: Option<std::net::IpAddr>,
+    pub sip: Option<IpAddr>,
     /// Destination (server) address, for sockets.
-    pub dip: Option<std::net::IpAddr>,
+    pub dip: Option<IpAddr>,
     /// Source port.
     pub sport: u16,
     /// Destination port.
@@ -95,6 +144,154 @@ pub struct Fd {
     pub is_server: bool,
     /// Inode, when known.
     pub ino: u64,
+    /// Socket family for sockets whose type is not yet known (`PPM_AF_*`).
+    pub family: u8,
+}
+
+/// scap fd type ids (`scap_fd_type`).
+pub mod fd_kind {
+    /// Unknown.
+    pub const UNKNOWN: u8 = 0;
+    /// Regular file.
+    pub const FILE: u8 = 1;
+    /// Directory.
+    pub const DIRECTORY: u8 = 2;
+    /// IPv4 socket.
+    pub const IPV4_SOCK: u8 = 3;
+    /// IPv6 socket.
+    pub const IPV6_SOCK: u8 = 4;
+    /// Listening IPv4 socket.
+    pub const IPV4_SERVSOCK: u8 = 5;
+    /// Listening IPv6 socket.
+    pub const IPV6_SERVSOCK: u8 = 6;
+    /// Pipe or FIFO.
+    pub const FIFO: u8 = 7;
+    /// Unix socket.
+    pub const UNIX_SOCK: u8 = 8;
+    /// eventfd.
+    pub const EVENT: u8 = 9;
+    /// Unsupported kind.
+    pub const UNSUPPORTED: u8 = 10;
+    /// signalfd.
+    pub const SIGNALFD: u8 = 11;
+    /// epoll.
+    pub const EVENTPOLL: u8 = 12;
+    /// inotify.
+    pub const INOTIFY: u8 = 13;
+    /// timerfd.
+    pub const TIMERFD: u8 = 14;
+    /// Netlink socket.
+    pub const NETLINK: u8 = 15;
+    /// Regular file (v2 fd list).
+    pub const FILE_V2: u8 = 16;
+    /// BPF object.
+    pub const BPF: u8 = 17;
+    /// userfaultfd.
+    pub const USERFAULTFD: u8 = 18;
+    /// io_uring.
+    pub const IO_URING: u8 = 19;
+    /// memfd.
+    pub const MEMFD: u8 = 20;
+    /// pidfd.
+    pub const PIDFD: u8 = 21;
+}
+
+impl Fd {
+    /// `fd.type` text, as libsinsp names the kind.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            fd_kind::FILE | fd_kind::FILE_V2 => "file",
+            fd_kind::DIRECTORY => "directory",
+            fd_kind::IPV4_SOCK | fd_kind::IPV4_SERVSOCK => "ipv4",
+            fd_kind::IPV6_SOCK | fd_kind::IPV6_SERVSOCK => "ipv6",
+            fd_kind::FIFO => "pipe",
+            fd_kind::UNIX_SOCK => "unix",
+            fd_kind::EVENT => "event",
+            fd_kind::SIGNALFD => "signalfd",
+            fd_kind::EVENTPOLL => "eventpoll",
+            fd_kind::INOTIFY => "inotify",
+            fd_kind::TIMERFD => "timerfd",
+            fd_kind::NETLINK => "netlink",
+            fd_kind::BPF => "bpf",
+            fd_kind::USERFAULTFD => "userfaultfd",
+            fd_kind::IO_URING => "io_uring",
+            fd_kind::MEMFD => "memfd",
+            fd_kind::PIDFD => "pidfd",
+            _ => "<NA>",
+        }
+    }
+
+    /// `fd.typechar`: the one-letter kind sysdig shows inside `<>`.
+    pub fn type_char(&self) -> u8 {
+        match self.kind {
+            fd_kind::FILE | fd_kind::FILE_V2 => b'f',
+            fd_kind::DIRECTORY => b'd',
+            fd_kind::IPV4_SOCK | fd_kind::IPV4_SERVSOCK => b'4',
+            fd_kind::IPV6_SOCK | fd_kind::IPV6_SERVSOCK => b'6',
+            fd_kind::FIFO => b'p',
+            fd_kind::UNIX_SOCK => b'u',
+            fd_kind::EVENT => b'e',
+            fd_kind::SIGNALFD => b's',
+            fd_kind::EVENTPOLL => b'l',
+            fd_kind::INOTIFY => b'i',
+            fd_kind::TIMERFD => b't',
+            fd_kind::NETLINK => b'n',
+            fd_kind::BPF => b'b',
+            fd_kind::USERFAULTFD => b'u',
+            fd_kind::IO_URING => b'r',
+            fd_kind::MEMFD => b'm',
+            fd_kind::PIDFD => b'P',
+            _ => b'o',
+        }
+    }
+
+    /// Fill the addresses of a connected socket and name it `sip:sport->dip:dport`.
+    pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
+        use std::io::Write;
+        self.sip = Some(sip);
+        self.dip = Some(dip);
+        self.sport = sport;
+        self.dport = dport;
+        if self.kind != fd_kind::IPV4_SOCK && self.kind != fd_kind::IPV6_SOCK {
+            self.kind = if sip.is_ipv4() {
+                fd_kind::IPV4_SOCK
+            } else {
+                fd_kind::IPV6_SOCK
+            };
+        }
+        self.name.clear();
+        let _ = write!(self.name, "{sip}:{sport}->{dip}:{dport}");
+    }
+
+    /// Fill the address of a bound/listening socket and name it `ip:port`; the client side
+    /// is left unspecified, as libsinsp keeps it. Port 0 only names the fd.
+    pub fn set_server(&mut self, ip: IpAddr, port: u16) {
+        use std::io::Write;
+        self.name.clear();
+        let _ = write!(self.name, "{ip}:{port}");
+        if port == 0 {
+            return;
+        }
+        self.dip = Some(ip);
+        self.dport = port;
+        self.sip = Some(match ip {
+            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        });
+        self.sport = 0;
+        self.is_server = true;
+    }
+
+    /// True for IPv4/IPv6 sockets.
+    pub fn is_ip(&self) -> bool {
+        matches!(
+            self.kind,
+            fd_kind::IPV4_SOCK
+                | fd_kind::IPV6_SOCK
+                | fd_kind::IPV4_SERVSOCK
+                | fd_kind::IPV6_SERVSOCK
+        )
+    }
 }
 
 /// A user from the user list.
@@ -134,6 +331,30 @@ pub struct Container {
     pub kind: Vec<u8>,
     /// Privileged flag.
     pub privileged: Option<bool>,
+    /// Image repository.
+    pub image_repo: Vec<u8>,
+    /// Image tag.
+    pub image_tag: Vec<u8>,
+    /// Image digest.
+    pub image_digest: Vec<u8>,
+    /// Image id.
+    pub image_id: Vec<u8>,
+}
+
+/// The enter event kept per thread so that its exit can use the enter's parameters, as
+/// libsinsp does for old captures whose exit events carry only the result.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Enter {
+    /// Event type of the enter event.
+    pub ty: u16,
+    /// Copy of the event bytes (buffer reused from event to event).
+    pub raw: Vec<u8>,
+    /// Offset of the length array (22 for v1, 26 for v2 headers).
+    pub lens_at: usize,
+    /// Width of a length entry.
+    pub width: usize,
+    /// Number of parameters.
+    pub nparams: usize,
 }
 
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
@@ -145,18 +366,29 @@ pub struct State {
     users: HashMap<u32, User>,
     groups: HashMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
+    /// Last enter event per thread.
+    enters: HashMap<i64, Enter>,
+    /// Thread to remove before the next event (libsinsp removes exited threads lazily).
+    tid_to_remove: Option<i64>,
+    /// fd to remove before the next event: `(pid, fd)`.
+    fd_to_remove: Option<(i64, i64)>,
+    /// fd number of the current event, for `fd.*` fields.
+    event_fd: Option<i64>,
     /// Number of metadata blocks applied.
     pub meta_blocks: u64,
 }
 
 impl State {
     /// Apply a metadata block (process, fd, user, interface list, machine info).
-    pub fn load_meta(&mut self, _block: &Block<'_>) {
+    pub fn load_meta(&mut self, block: &Block<'_>) {
         self.meta_blocks += 1;
+        meta::load(self, block);
     }
 
     /// Update state from an event (called before the event is shown, as libsinsp does).
-    pub fn parse(&mut self, _event: &Event<'_>) {}
+    pub fn parse(&mut self, event: &Event<'_>) {
+        parse::parse(self, event);
+    }
 
     /// The thread `tid`, if known.
     pub fn thread(&self, tid: i64) -> Option<&Thread> {
@@ -169,10 +401,40 @@ impl State {
         self.threads.get(&t.pid).or(Some(t))
     }
 
+    /// The parent process of thread `tid`, if known.
+    pub fn parent(&self, tid: i64) -> Option<&Thread> {
+        let t = self.process(tid)?;
+        self.process(t.ptid)
+    }
+
+    /// Number of threads known.
+    pub fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Threads of process `pid` (the main thread included).
+    pub fn process_threads(&self, pid: i64) -> usize {
+        self.threads
+            .values()
+            .filter(|t| t.pid == pid && !t.dead)
+            .count()
+    }
+
     /// fd `fd` as seen by thread `tid`.
     pub fn fd(&self, tid: i64, fd: i64) -> Option<&Fd> {
         let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
         self.fds.get(&pid)?.get(&fd)
+    }
+
+    /// The fd number of the event last given to [`State::parse`] (its `fd` parameter, or the
+    /// result of an fd-creating exit), if it has one.
+    pub fn event_fd_num(&self) -> Option<i64> {
+        self.event_fd
+    }
+
+    /// The fd of the event last given to [`State::parse`] by thread `tid`.
+    pub fn event_fd(&self, tid: i64) -> Option<&Fd> {
+        self.fd(tid, self.event_fd?)
     }
 
     /// User `uid`, if the capture listed it.

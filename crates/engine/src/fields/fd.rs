@@ -1,0 +1,121 @@
+//! `fd.*`: the file descriptor the event works on (its `fd` parameter, or the fd an
+//! fd-creating exit returned), as libsinsp resolves it.
+
+use super::registry::field_class;
+use super::value::Value;
+use super::Field;
+use crate::session::EventCtx;
+use crate::state::{fd_kind, paths, Fd};
+
+field_class! { Fd;
+    Num "fd.num" I64 None "number of the fd";
+    Type "fd.type" Str None "kind of fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, ...";
+    Typechar "fd.typechar" Str None "kind of fd as one letter (f file, 4 ipv4, 6 ipv6, u unix, p pipe, e eventfd, ...)";
+    Name "fd.name" Str None "full name of the fd: a path, an address pair for sockets, ...";
+    Nameraw "fd.nameraw" Str None "name of the fd as given to the system call, before normalisation";
+    Directory "fd.directory" Str None "directory part of a file fd's name";
+    Filename "fd.filename" Str None "file part of a file fd's name";
+    Ip "fd.ip" IpAddr None "either address of a socket (for filtering)";
+    Cip "fd.cip" IpAddr None "client address";
+    Sip "fd.sip" IpAddr None "server address";
+    Lip "fd.lip" IpAddr None "local address";
+    Rip "fd.rip" IpAddr None "remote address";
+    Port "fd.port" Port None "either port of a socket (for filtering)";
+    Cport "fd.cport" Port None "client port";
+    Sport "fd.sport" Port None "server port";
+    Lport "fd.lport" Port None "local port";
+    Rport "fd.rport" Port None "remote port";
+    L4proto "fd.l4proto" Str None "layer-4 protocol of a socket: tcp, udp, icmp or raw";
+    Sockfamily "fd.sockfamily" Str None "socket family: ip or unix";
+    IsServer "fd.is_server" Bool None "true if this process is the server side of the connection";
+    Connected "fd.connected" Bool None "true if the socket is connected";
+    Ino "fd.ino" I64 None "inode of the file, when known";
+}
+
+/// Value of an `fd.*` field.
+pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
+    let state = ctx.state;
+    let tid = ctx.event.tid() as i64;
+    let num = state.event_fd_num()?;
+    if let Id::Num = id {
+        return Some(Value::I64(num));
+    }
+    let Some(fd) = state.fd(tid, num) else {
+        // sysdig 0.29 shows an empty name on the exit of an fd syscall whose fd it never saw.
+        let ty = ctx.event.event_type();
+        let uses_fd = crate::session::display_table(ty)
+            .event(ty)
+            .is_some_and(|i| i.flags & scap::table::ef::USES_FD != 0);
+        let exit = scap::table::Direction::of(ty) == scap::table::Direction::Exit;
+        return (id == Id::Name && exit && uses_fd).then_some(Value::Bytes(b""));
+    };
+    let is_file = matches!(
+        fd.kind,
+        fd_kind::FILE | fd_kind::FILE_V2 | fd_kind::DIRECTORY
+    );
+    Some(match id {
+        Id::Num => Value::I64(num),
+        Id::Type => Value::Bytes(fd.type_name().as_bytes()),
+        Id::Typechar => Value::Bytes(typechar(fd)),
+        Id::Name | Id::Nameraw => Value::Bytes(&fd.name),
+        Id::Directory if is_file => Value::Bytes(if fd.kind == fd_kind::DIRECTORY {
+            &fd.name
+        } else {
+            paths::directory(&fd.name)
+        }),
+        Id::Filename if is_file && fd.kind != fd_kind::DIRECTORY => {
+            Value::Bytes(paths::file_name(&fd.name))
+        }
+        Id::Directory | Id::Filename => return None,
+        Id::Ip | Id::Cip => Value::Ip(fd.sip.filter(|ip| !ip.is_unspecified())?),
+        Id::Sip => Value::Ip(fd.dip?),
+        Id::Cport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Port | Id::Sport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        Id::Lip if fd.is_server => Value::Ip(fd.dip?),
+        Id::Lip => Value::Ip(fd.sip?),
+        Id::Rip if fd.is_server => Value::Ip(fd.sip?),
+        Id::Rip => Value::Ip(fd.dip?),
+        Id::Lport if fd.is_server => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        Id::Lport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Rport if fd.is_server => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
+        Id::Rport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        Id::L4proto => Value::Bytes(match fd.l4proto {
+            2 => b"tcp",
+            3 => b"udp",
+            4 => b"icmp",
+            5 => b"raw",
+            _ if fd.is_ip() => b"<NA>",
+            _ => return None,
+        }),
+        Id::Sockfamily => Value::Bytes(match fd.kind {
+            _ if fd.is_ip() => b"ip",
+            fd_kind::UNIX_SOCK => b"unix",
+            _ => return None,
+        }),
+        Id::IsServer => Value::Bool(fd.is_server),
+        Id::Connected => Value::Bool(fd.is_ip() && fd.sip.is_some() && fd.dip.is_some()),
+        Id::Ino => Value::I64(fd.ino as i64),
+    })
+}
+
+fn typechar(fd: &Fd) -> &'static [u8] {
+    match fd.type_char() {
+        b'f' => b"f",
+        b'd' => b"d",
+        b'4' => b"4",
+        b'6' => b"6",
+        b'p' => b"p",
+        b'u' => b"u",
+        b'e' => b"e",
+        b's' => b"s",
+        b'l' => b"l",
+        b'i' => b"i",
+        b't' => b"t",
+        b'n' => b"n",
+        b'b' => b"b",
+        b'r' => b"r",
+        b'm' => b"m",
+        b'P' => b"P",
+        _ => b"o",
+    }
+}

@@ -1,0 +1,111 @@
+//! Containers: ids from cgroups, metadata from container events.
+
+use super::{Container, State, Thread};
+
+/// The container id libsinsp derives from a thread's cgroups (NUL-separated
+/// `subsys=path`): 12 hex characters for docker, cri-o and containerd, empty for the host.
+pub fn container_id_from_cgroups(cgroups: &[u8]) -> Vec<u8> {
+    for entry in cgroups.split(|&b| b == 0) {
+        let path = match entry.iter().position(|&b| b == b'=') {
+            Some(i) => entry.get(i + 1..).unwrap_or_default(),
+            None => entry,
+        };
+        if let Some(id) = id_in_path(path) {
+            return id.to_vec();
+        }
+    }
+    Vec::new()
+}
+
+/// A 64-hex-character id as the last path component (optionally `docker-<id>.scope`,
+/// `crio-<id>.scope`, `cri-containerd-<id>.scope`), cut to 12 characters.
+fn id_in_path(path: &[u8]) -> Option<&[u8]> {
+    let last = path.rsplit(|&b| b == b'/').next()?;
+    let mut name = last;
+    for prefix in [&b"docker-"[..], b"crio-", b"cri-containerd-", b"libpod-"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            name = rest.strip_suffix(b".scope").unwrap_or(rest);
+            break;
+        }
+    }
+    let is_hex = name.len() == 64 && name.iter().all(u8::is_ascii_hexdigit);
+    // docker and kubepods paths name the container by its full id under a known parent.
+    let known = path
+        .windows(8)
+        .any(|w| w == b"/docker/" || w == b"kubepods")
+        || last != name
+        || path.windows(6).any(|w| w == b"/lxc/" || w == b"/ecs/");
+    if is_hex && known {
+        name.get(..12)
+    } else {
+        None
+    }
+}
+
+/// Apply a `container` JSON event payload (`{"container": {...}}`).
+pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return;
+    };
+    let Some(c) = v.get("container") else { return };
+    let text = |k: &str| {
+        c.get(k)
+            .and_then(|x| x.as_str())
+            .map(|s| s.as_bytes().to_vec())
+            .unwrap_or_default()
+    };
+    let id = text("id");
+    if id.is_empty() {
+        return;
+    }
+    let kind = match c.get("type").and_then(|t| t.as_u64()) {
+        Some(0) => "docker",
+        Some(1) => "lxc",
+        Some(2) => "libvirt-lxc",
+        Some(3) => "mesos",
+        Some(4) => "rkt",
+        Some(5) => "cri",
+        Some(6) => "containerd",
+        Some(7) => "cri-o",
+        Some(8) => "bpm",
+        _ => "",
+    };
+    let container = Container {
+        id: id.clone(),
+        name: text("name"),
+        image: text("image"),
+        kind: kind.as_bytes().to_vec(),
+        privileged: c.get("privileged").and_then(|p| p.as_bool()),
+        image_repo: text("imagerepo"),
+        image_tag: text("imagetag"),
+        image_digest: text("imagedigest"),
+        image_id: text("imageid"),
+    };
+    if tid == u64::MAX {
+        // libsinsp shows container events under a made-up thread named after the container.
+        let mut t = Thread::placeholder(-1);
+        t.placeholder = false;
+        t.comm = b"container:".to_vec();
+        t.comm.extend_from_slice(&id);
+        t.exe = t.comm.clone();
+        t.container_id = id.clone();
+        t.refresh_text();
+        state.threads.insert(-1, t);
+    }
+    state.containers.insert(id, container);
+}
+
+/// Apply the old 4-parameter `container` event.
+pub(super) fn apply_old(state: &mut State, id: &[u8], kind: u64, name: &[u8], image: &[u8]) {
+    let container = Container {
+        id: id.to_vec(),
+        name: name.to_vec(),
+        image: image.to_vec(),
+        kind: match kind {
+            0 => b"docker".to_vec(),
+            _ => Vec::new(),
+        },
+        ..Container::default()
+    };
+    state.containers.insert(id.to_vec(), container);
+}

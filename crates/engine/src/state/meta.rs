@@ -1,0 +1,144 @@
+//! Loading the process, fd and user lists into the state.
+
+use std::net::IpAddr;
+
+use scap::meta::{FdDetail, FdInfo, Meta, UserEntry};
+use scap::Block;
+
+use super::{fd_kind, paths, Fd, Group, State, Thread, User};
+
+/// Apply one metadata block; undecodable entries are skipped (the reader reports errors).
+pub(super) fn load(state: &mut State, block: &Block<'_>) {
+    let Ok(meta) = block.meta() else { return };
+    match meta {
+        Meta::Threads(iter) => {
+            for t in iter.flatten() {
+                let tid = t.tid as i64;
+                let mut cwd = t.cwd.to_vec();
+                paths::ensure_trailing_slash(&mut cwd);
+                let th = Thread {
+                    tid,
+                    pid: t.pid as i64,
+                    ptid: t.ptid as i64,
+                    sid: t.sid,
+                    vpgid: t.vpgid,
+                    vtid: t.vtid,
+                    vpid: t.vpid,
+                    comm: t.comm.to_vec(),
+                    exe: t.exe.to_vec(),
+                    exepath: t.exepath.to_vec(),
+                    args: t.args.to_vec(),
+                    env: t.env.to_vec(),
+                    cwd,
+                    cgroups: t.cgroups.to_vec(),
+                    root: t.root.to_vec(),
+                    container_id: super::container_id_from_cgroups(t.cgroups),
+                    uid: t.uid,
+                    gid: t.gid,
+                    loginuid: t.loginuid,
+                    tty: t.tty,
+                    fdlimit: t.fdlimit,
+                    flags: t.flags,
+                    vmsize_kb: t.vmsize_kb,
+                    vmrss_kb: t.vmrss_kb,
+                    vmswap_kb: t.vmswap_kb,
+                    pfmajor: t.pfmajor,
+                    pfminor: t.pfminor,
+                    clone_ts: 0,
+                    placeholder: false,
+                    dead: false,
+                    ..Thread::default()
+                };
+                let mut th = th;
+                th.refresh_text();
+                state.threads.insert(tid, th);
+            }
+        }
+        Meta::Fds { tid, fds } => {
+            let tid = tid as i64;
+            let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+            let table = state.fds.entry(pid).or_default();
+            for info in fds.flatten() {
+                table.insert(info.fd, fd_from_list(&info));
+            }
+        }
+        Meta::Users(iter) => {
+            for e in iter.flatten() {
+                match e {
+                    UserEntry::User(u) => {
+                        state.users.insert(
+                            u.uid,
+                            User {
+                                uid: u.uid,
+                                gid: u.gid,
+                                name: u.name.to_vec(),
+                                home: u.homedir.to_vec(),
+                                shell: u.shell.to_vec(),
+                            },
+                        );
+                    }
+                    UserEntry::Group(g) => {
+                        state.groups.insert(
+                            g.gid,
+                            Group {
+                                gid: g.gid,
+                                name: g.name.to_vec(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An fd-list entry as libsinsp turns it into an fd (names built from the addresses).
+fn fd_from_list(info: &FdInfo<'_>) -> Fd {
+    let mut fd = Fd {
+        kind: info.type_id(),
+        ino: info.ino,
+        ..Fd::default()
+    };
+    match info.detail {
+        FdDetail::None | FdDetail::Unsupported { .. } => {}
+        FdDetail::Named { name, .. } => fd.name = name.to_vec(),
+        FdDetail::FileV2 {
+            open_flags, name, ..
+        } => {
+            fd.kind = fd_kind::FILE_V2;
+            fd.open_flags = open_flags;
+            fd.name = name.to_vec();
+        }
+        FdDetail::Ipv4 {
+            sip,
+            dip,
+            sport,
+            dport,
+            l4proto,
+        } => {
+            fd.set_tuple(IpAddr::V4(sip), sport, IpAddr::V4(dip), dport);
+            fd.l4proto = l4proto;
+        }
+        FdDetail::Ipv6 {
+            sip,
+            dip,
+            sport,
+            dport,
+            l4proto,
+        } => {
+            fd.set_tuple(IpAddr::V6(sip), sport, IpAddr::V6(dip), dport);
+            fd.l4proto = l4proto;
+        }
+        FdDetail::Ipv4Server { ip, port, l4proto } => {
+            fd.set_server(IpAddr::V4(ip), port);
+            fd.l4proto = l4proto;
+        }
+        FdDetail::Ipv6Server { ip, port, l4proto } => {
+            fd.set_server(IpAddr::V6(ip), port);
+            fd.l4proto = l4proto;
+        }
+        FdDetail::Unix { name, .. } => fd.name = name.to_vec(),
+    }
+    fd
+}

@@ -1,0 +1,705 @@
+//! Updating the state from events, as libsinsp's parser does.
+
+use std::net::IpAddr;
+
+use scap::param::{decode, ParamValue, SockAddr, SockTuple};
+use scap::table::{self, ef, Direction};
+use scap::Event;
+
+use super::{container, fd_kind, paths, Enter, Fd, State, Thread};
+
+/// `PPM_CL_CLONE_THREAD`.
+const CL_CLONE_THREAD: u64 = 8192;
+/// `PPM_O_DIRECTORY`.
+const O_DIRECTORY: u64 = 1024;
+/// `PPM_AT_FDCWD`.
+const AT_FDCWD: i64 = -100;
+/// `-EINPROGRESS`: a non-blocking connect that goes on in the background.
+const EINPROGRESS: i64 = -115;
+/// `PPM_FCNTL_F_DUPFD`, `PPM_FCNTL_F_DUPFD_CLOEXEC`.
+const F_DUPFD: u64 = 1;
+const F_DUPFD_CLOEXEC: u64 = 26;
+/// scap layer-4 protocol values.
+const L4_TCP: u8 = 2;
+const L4_UDP: u8 = 3;
+const L4_ICMP: u8 = 4;
+const L4_RAW: u8 = 5;
+
+impl Enter {
+    /// Payload of parameter `i` of the stored enter event.
+    fn param(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.nparams {
+            return None;
+        }
+        let lens = self.raw.get(self.lens_at..)?;
+        let mut data_at = self
+            .lens_at
+            .checked_add(self.nparams.checked_mul(self.width)?)?;
+        for k in 0..=i {
+            let at = k * self.width;
+            let len = if self.width == 4 {
+                u32::from_le_bytes(lens.get(at..at + 4)?.try_into().ok()?) as usize
+            } else {
+                usize::from(u16::from_le_bytes(lens.get(at..at + 2)?.try_into().ok()?))
+            };
+            if k == i {
+                return self.raw.get(data_at..data_at.checked_add(len)?);
+            }
+            data_at = data_at.checked_add(len)?;
+        }
+        None
+    }
+
+    /// Parameter `name` of the stored enter event, decoded.
+    fn value(&self, name: &str) -> Option<ParamValue<'_>> {
+        let info = table::CURRENT.event(self.ty)?;
+        let i = info.params.iter().position(|p| p.name == name)?;
+        let ty = info.params.get(i)?.ty;
+        Some(decode(ty, self.param(i)?))
+    }
+}
+
+/// Parameter `name` of `ev`, decoded by the current table.
+fn find<'a>(ev: &Event<'a>, name: &str) -> Option<ParamValue<'a>> {
+    let info = table::CURRENT.event(ev.event_type())?;
+    let i = info.params.iter().position(|p| p.name == name)?;
+    ev.value(i).map(|(_, v)| v).filter(|v| !v.is_empty())
+}
+
+/// Parameter `name` of the exit event, or else of its enter event.
+fn arg<'a>(ev: &Event<'a>, enter: Option<&'a Enter>, name: &str) -> Option<ParamValue<'a>> {
+    find(ev, name).or_else(|| enter?.value(name).filter(|v| !v.is_empty()))
+}
+
+fn int(v: Option<ParamValue<'_>>) -> Option<i64> {
+    let v = v?;
+    v.as_i64().or_else(|| v.as_u64().map(|u| u as i64))
+}
+
+fn uint(v: Option<ParamValue<'_>>) -> Option<u64> {
+    let v = v?;
+    v.as_u64().or_else(|| v.as_i64().map(|i| i as u64))
+}
+
+fn bytes<'a>(v: Option<ParamValue<'a>>) -> Option<&'a [u8]> {
+    v?.as_bytes()
+}
+
+pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
+    if let Some(tid) = state.tid_to_remove.take() {
+        state.remove_thread(tid);
+    }
+    if let Some((pid, fd)) = state.fd_to_remove.take() {
+        if let Some(t) = state.fds.get_mut(&pid) {
+            t.remove(&fd);
+        }
+    }
+    state.event_fd = None;
+    let ty = ev.event_type();
+    let Some(info) = table::CURRENT.event(ty) else {
+        return;
+    };
+    let raw_tid = ev.tid();
+    let tid = raw_tid as i64;
+    let exit = Direction::of(ty) == Direction::Exit;
+    let name = info.name;
+    let is_clone = matches!(name, "clone" | "fork" | "vfork" | "clone3");
+    // libsinsp invents no thread for scheduler switches and clone exits (the clone parser
+    // creates the child itself), nor for events flagged to skip the thread lookup.
+    let old_flags = table::SYSDIG_0_29.event(ty).map_or(0, |i| i.flags);
+    if raw_tid != u64::MAX
+        && (info.flags | old_flags) & ef::SKIPPARSERESET == 0
+        && name != "switch"
+        && name != "container"
+        && !(exit && is_clone)
+        && !state.threads.contains_key(&tid)
+    {
+        state.threads.insert(tid, Thread::placeholder(tid));
+    }
+    // Which events use an fd is taken from sysdig 0.29's table where it knows the event.
+    let flags = if usize::from(ty) < table::SYSDIG_0_29.len() {
+        old_flags
+    } else {
+        info.flags
+    };
+    if !exit {
+        if flags & ef::USES_FD != 0 {
+            state.event_fd = int(ev.value(0).map(|(_, v)| v));
+        }
+        match name {
+            "procexit" => {
+                if let Some(t) = state.threads.get_mut(&tid) {
+                    t.dead = true;
+                }
+                state.tid_to_remove = Some(tid);
+            }
+            "container" => {
+                if let Some(json) = bytes(find(ev, "json")) {
+                    container::apply_json(state, json, raw_tid);
+                } else if let (Some(id), Some(kind)) =
+                    (bytes(find(ev, "id")), uint(find(ev, "type")))
+                {
+                    let name = bytes(find(ev, "name")).unwrap_or_default();
+                    let image = bytes(find(ev, "image")).unwrap_or_default();
+                    container::apply_old(state, id, kind, name, image);
+                }
+            }
+            _ => {}
+        }
+        // Keep the enter event for its exit (buffer reused per thread).
+        let e = state.enters.entry(tid).or_default();
+        e.ty = ty;
+        e.raw.clear();
+        e.raw.extend_from_slice(ev.raw());
+        e.lens_at = if ev.is_v1() {
+            scap::event::HEADER_V1_LEN
+        } else {
+            scap::event::HEADER_LEN
+        };
+        e.width = ev.len_width();
+        e.nparams = ev.nparams();
+        return;
+    }
+    let enter = state
+        .enters
+        .remove(&tid)
+        .filter(|e| e.ty.checked_add(1) == Some(ty));
+    let en = enter.as_ref();
+    if flags & ef::USES_FD != 0 {
+        state.event_fd = en
+            .and_then(|e| int(e.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
+            .or_else(|| int(find(ev, "fd")));
+    }
+    exit_event(state, ev, en, name, tid);
+    if let Some(e) = enter {
+        state.enters.insert(tid, e);
+    }
+}
+
+fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
+    let res = int(find(ev, "res"));
+    match name {
+        "clone" | "fork" | "vfork" | "clone3" => clone_exit(state, ev, tid),
+        "execve" | "execveat" if res == Some(0) => execve_exit(state, ev, en, tid),
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => {
+            open_exit(state, ev, en, name, tid)
+        }
+        "socket" => {
+            let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+                return;
+            };
+            let domain = uint(arg(ev, en, "domain")).unwrap_or(0) as u8;
+            let sock_type = uint(arg(ev, en, "type")).unwrap_or(0) & 0xf;
+            let proto = uint(arg(ev, en, "proto")).unwrap_or(0);
+            let kind = match domain {
+                1 => fd_kind::UNIX_SOCK,
+                2 => fd_kind::IPV4_SOCK,
+                10 => fd_kind::IPV6_SOCK,
+                16 => fd_kind::NETLINK,
+                _ => fd_kind::UNSUPPORTED,
+            };
+            let l4proto = match (sock_type, proto) {
+                (1, _) => L4_TCP,
+                (2, _) => L4_UDP,
+                (3, 1) | (3, 58) => L4_ICMP,
+                (3, _) => L4_RAW,
+                _ => 0,
+            };
+            let f = Fd {
+                kind,
+                l4proto,
+                family: domain,
+                ..Fd::default()
+            };
+            state.add_fd(tid, fd, f);
+        }
+        "connect" => {
+            if res.is_some_and(|r| r < 0 && r != EINPROGRESS) {
+                return;
+            }
+            let Some(fd) = int(arg(ev, en, "fd")) else {
+                return;
+            };
+            state.event_fd = Some(fd);
+            if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
+                if let Some(f) = state.fd_mut(tid, fd) {
+                    apply_tuple(f, &t, false);
+                }
+            }
+        }
+        "accept" | "accept4" => {
+            let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+                return;
+            };
+            let mut f = Fd {
+                kind: fd_kind::UNKNOWN,
+                ..Fd::default()
+            };
+            if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
+                apply_tuple(&mut f, &t, true);
+            }
+            f.is_server = true;
+            state.add_fd(tid, fd, f);
+        }
+        "bind" => {
+            if res.is_some_and(|r| r < 0) {
+                return;
+            }
+            let Some(fd) = int(arg(ev, en, "fd")) else {
+                return;
+            };
+            let addr = find(ev, "addr");
+            if let Some(f) = state.fd_mut(tid, fd) {
+                match addr {
+                    Some(ParamValue::SockAddr(SockAddr::V4 { ip, port })) => {
+                        f.kind = fd_kind::IPV4_SERVSOCK;
+                        f.set_server(IpAddr::from(ip), port);
+                    }
+                    Some(ParamValue::SockAddr(SockAddr::V6 { ip, port })) => {
+                        f.kind = fd_kind::IPV6_SERVSOCK;
+                        f.set_server(IpAddr::from(ip), port);
+                    }
+                    Some(ParamValue::SockAddr(SockAddr::Unix(path))) => {
+                        f.name.clear();
+                        f.name.extend_from_slice(path);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "pipe" | "pipe2" | "socketpair" => {
+            if res.is_some_and(|r| r < 0) {
+                return;
+            }
+            let ino = uint(find(ev, "ino")).unwrap_or(0);
+            let kind = if name == "socketpair" {
+                fd_kind::UNIX_SOCK
+            } else {
+                fd_kind::FIFO
+            };
+            for p in ["fd1", "fd2"] {
+                if let Some(fd) = int(find(ev, p)).filter(|f| *f >= 0) {
+                    let f = Fd {
+                        kind,
+                        ino,
+                        ..Fd::default()
+                    };
+                    state.add_fd(tid, fd, f);
+                }
+            }
+        }
+        "dup" | "dup2" | "dup3" | "fcntl" => {
+            let Some(newfd) = res.filter(|r| *r >= 0) else {
+                return;
+            };
+            if name == "fcntl" {
+                let cmd = uint(arg(ev, en, "cmd"));
+                if cmd != Some(F_DUPFD) && cmd != Some(F_DUPFD_CLOEXEC) {
+                    return;
+                }
+            }
+            let old = int(find(ev, "oldfd"))
+                .or_else(|| int(arg(ev, en, "fd")))
+                .unwrap_or(-1);
+            if old == newfd {
+                return;
+            }
+            if let Some(f) = state.fd(tid, old).cloned() {
+                state.add_fd(tid, newfd, f);
+            }
+        }
+        "eventfd" | "eventfd2" => simple_fd(state, res, tid, fd_kind::EVENT),
+        "signalfd" | "signalfd4" => simple_fd(state, res, tid, fd_kind::SIGNALFD),
+        "timerfd_create" => simple_fd(state, res, tid, fd_kind::TIMERFD),
+        "inotify_init" | "inotify_init1" => simple_fd(state, res, tid, fd_kind::INOTIFY),
+        "epoll_create" | "epoll_create1" => simple_fd(state, res, tid, fd_kind::EVENTPOLL),
+        "userfaultfd" => simple_fd(state, res, tid, fd_kind::USERFAULTFD),
+        "io_uring_setup" => simple_fd(state, res, tid, fd_kind::IO_URING),
+        "memfd_create" | "pidfd_open" => {
+            let kind = if name == "pidfd_open" {
+                fd_kind::PIDFD
+            } else {
+                fd_kind::MEMFD
+            };
+            if let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) {
+                let mut f = Fd {
+                    kind,
+                    ..Fd::default()
+                };
+                if let Some(n) = bytes(find(ev, "name")) {
+                    f.name.extend_from_slice(b"memfd:");
+                    f.name.extend_from_slice(n);
+                }
+                state.add_fd(tid, fd, f);
+            }
+        }
+        "close" => {
+            if res.is_some_and(|r| r < 0) {
+                return;
+            }
+            if let Some(fd) = int(arg(ev, en, "fd")) {
+                state.event_fd = Some(fd);
+                let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+                state.fd_to_remove = Some((pid, fd));
+            }
+        }
+        "chdir" => {
+            if res != Some(0) {
+                return;
+            }
+            if let Some(path) = bytes(arg(ev, en, "path")) {
+                let path = path.to_vec();
+                state.set_cwd(tid, &path);
+            }
+        }
+        "fchdir" => {
+            if res != Some(0) {
+                return;
+            }
+            if let Some(fd) = int(arg(ev, en, "fd")) {
+                if let Some(path) = state.fd(tid, fd).map(|f| f.name.clone()) {
+                    state.set_cwd(tid, &path);
+                }
+            }
+        }
+        "setuid" | "setresuid" => {
+            if res != Some(0) {
+                return;
+            }
+            let uid = uint(arg(ev, en, "euid")).or_else(|| uint(arg(ev, en, "uid")));
+            if let (Some(uid), Some(t)) = (uid, state.threads.get_mut(&tid)) {
+                if uid != u64::from(u32::MAX) {
+                    t.uid = uid as u32;
+                }
+            }
+        }
+        "setgid" | "setresgid" => {
+            if res != Some(0) {
+                return;
+            }
+            let gid = uint(arg(ev, en, "egid")).or_else(|| uint(arg(ev, en, "gid")));
+            if let (Some(gid), Some(t)) = (gid, state.threads.get_mut(&tid)) {
+                if gid != u64::from(u32::MAX) {
+                    t.gid = gid as u32;
+                }
+            }
+        }
+        "setsid" => {
+            if let (Some(sid), Some(t)) = (res.filter(|r| *r >= 0), state.threads.get_mut(&tid)) {
+                t.sid = sid;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An fd-creating exit whose result is the new fd and which carries nothing else of use.
+fn simple_fd(state: &mut State, res: Option<i64>, tid: i64, kind: u8) {
+    if let Some(fd) = res.filter(|r| *r >= 0) {
+        let f = Fd {
+            kind,
+            ..Fd::default()
+        };
+        state.add_fd(tid, fd, f);
+    }
+}
+
+fn apply_tuple(f: &mut Fd, t: &SockTuple<'_>, server: bool) {
+    match *t {
+        SockTuple::V4 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => {
+            f.kind = fd_kind::IPV4_SOCK;
+            f.set_tuple(IpAddr::from(src), sport, IpAddr::from(dst), dport);
+        }
+        SockTuple::V6 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => {
+            f.kind = fd_kind::IPV6_SOCK;
+            f.set_tuple(IpAddr::from(src), sport, IpAddr::from(dst), dport);
+        }
+        SockTuple::Unix { path, .. } => {
+            f.kind = fd_kind::UNIX_SOCK;
+            f.name.clear();
+            f.name.extend_from_slice(path);
+        }
+        SockTuple::Other { .. } => {}
+    }
+    if server {
+        f.is_server = true;
+    }
+}
+
+fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
+    let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+        return;
+    };
+    state.event_fd = Some(fd);
+    let path = bytes(arg(ev, en, "name"))
+        .or_else(|| bytes(arg(ev, en, "path")))
+        .unwrap_or_default();
+    let flags = uint(arg(ev, en, "flags")).unwrap_or(0);
+    let dirfd = int(arg(ev, en, "dirfd")).unwrap_or(AT_FDCWD);
+    let cwd = state
+        .threads
+        .get(&tid)
+        .map(|t| t.cwd.as_slice())
+        .unwrap_or_default();
+    let dir: Vec<u8> = if matches!(name, "openat" | "openat2") && dirfd != AT_FDCWD {
+        let mut d = state
+            .fd(tid, dirfd)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        paths::ensure_trailing_slash(&mut d);
+        d
+    } else {
+        cwd.to_vec()
+    };
+    let mut f = Fd {
+        kind: if flags & O_DIRECTORY != 0 {
+            fd_kind::DIRECTORY
+        } else {
+            fd_kind::FILE
+        },
+        open_flags: flags as u32,
+        ino: uint(find(ev, "ino")).unwrap_or(0),
+        ..Fd::default()
+    };
+    paths::resolve(&dir, path, &mut f.name);
+    state.add_fd(tid, fd, f);
+}
+
+fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
+    let Some(res) = int(find(ev, "res")) else {
+        return;
+    };
+    if res < 0 {
+        return;
+    }
+    let flags = uint(find(ev, "flags")).unwrap_or(0);
+    let p_tid = int(find(ev, "tid")).unwrap_or(tid);
+    let p_pid = int(find(ev, "pid")).unwrap_or(p_tid);
+    let p_ptid = int(find(ev, "ptid")).unwrap_or(-1);
+    // In the child (res 0) the parameters describe the child; in the parent, the parent.
+    let (child, pid, ptid, parent_tid) = if res == 0 {
+        let pid = p_pid;
+        (tid, pid, p_ptid, p_ptid)
+    } else {
+        let pid = if flags & CL_CLONE_THREAD != 0 {
+            p_pid
+        } else {
+            res
+        };
+        (res, pid, p_tid, tid)
+    };
+    if res > 0
+        && state
+            .threads
+            .get(&tid)
+            .is_some_and(|p| !p.placeholder && p.vtid != p.tid && p.vtid > 0)
+    {
+        // A parent inside a pid namespace gets the child's namespaced tid: wait for the
+        // child's own event, as libsinsp does.
+        return;
+    }
+    if res > 0 && !state.threads.contains_key(&tid) {
+        state.threads.insert(tid, Thread::placeholder(tid));
+    }
+    if state
+        .threads
+        .get(&child)
+        .is_some_and(|t| !t.dead && !t.placeholder)
+    {
+        return;
+    }
+    // The parent's process, as libsinsp looks it up for the copied fields.
+    let parent = state
+        .threads
+        .get(&parent_tid)
+        .filter(|t| !t.placeholder)
+        .cloned();
+    let mut t = parent.clone().unwrap_or_else(|| Thread::placeholder(child));
+    t.placeholder = false;
+    t.dead = false;
+    t.tid = child;
+    t.pid = pid;
+    t.ptid = ptid;
+    t.clone_ts = ev.ts();
+    t.flags = flags as u32;
+    if let Some(b) = bytes(find(ev, "exe")) {
+        t.exe = b.to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "args")) {
+        t.args = b.to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "comm")) {
+        t.comm = b.to_vec();
+    } else if parent.is_none() {
+        t.comm = paths::file_name(&t.exe).to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "cwd")) {
+        t.cwd = b.to_vec();
+        paths::ensure_trailing_slash(&mut t.cwd);
+    }
+    if let Some(b) = bytes(find(ev, "cgroups")) {
+        t.cgroups = b.to_vec();
+        t.container_id = super::container_id_from_cgroups(b);
+    }
+    if let Some(v) = uint(find(ev, "fdlimit")) {
+        t.fdlimit = v;
+    }
+    if let Some(v) = uint(find(ev, "uid")) {
+        t.uid = v as u32;
+    }
+    if let Some(v) = uint(find(ev, "gid")) {
+        t.gid = v as u32;
+    }
+    t.vtid = int(find(ev, "vtid")).unwrap_or(child);
+    t.vpid = int(find(ev, "vpid")).unwrap_or(pid);
+    if res > 0 {
+        // The parent's event: vtid/vpid describe the parent.
+        t.vtid = child;
+        t.vpid = pid;
+    }
+    if pid == child {
+        // A new process gets a copy of its parent's fd table.
+        if let Some(ppid) = parent.as_ref().map(|p| p.pid) {
+            if let Some(table) = state.fds.get(&ppid).cloned() {
+                state.fds.insert(pid, table);
+            }
+        }
+    }
+    t.refresh_text();
+    state.threads.insert(child, t);
+}
+
+fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) {
+    let Some(t) = state.threads.get_mut(&tid) else {
+        return;
+    };
+    let was_placeholder = t.placeholder;
+    t.placeholder = false;
+    if let Some(b) = bytes(find(ev, "exe")) {
+        t.exe = b.to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "args")) {
+        t.args = b.to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "comm")) {
+        t.comm = b.to_vec();
+    } else if was_placeholder {
+        t.comm = paths::file_name(&t.exe).to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "env")) {
+        t.env = b.to_vec();
+    }
+    if let Some(b) = bytes(find(ev, "cgroups")) {
+        t.cgroups = b.to_vec();
+        t.container_id = super::container_id_from_cgroups(b);
+    }
+    if was_placeholder {
+        if let Some(v) = int(find(ev, "pid")) {
+            t.pid = v;
+        }
+        if let Some(v) = int(find(ev, "ptid")) {
+            t.ptid = v;
+        }
+        if let Some(b) = bytes(find(ev, "cwd")) {
+            t.cwd = b.to_vec();
+            paths::ensure_trailing_slash(&mut t.cwd);
+        }
+        t.vtid = t.tid;
+        t.vpid = t.pid;
+    }
+    if let Some(v) = uint(find(ev, "fdlimit")) {
+        t.fdlimit = v;
+    }
+    if let Some(v) = uint(find(ev, "tty")) {
+        t.tty = v as u32;
+    }
+    if let Some(v) = int(find(ev, "vpgid")) {
+        t.vpgid = v;
+    }
+    if let Some(v) = uint(find(ev, "loginuid")) {
+        t.loginuid = v as u32;
+    }
+    if let Some(v) = uint(find(ev, "uid")) {
+        t.uid = v as u32;
+    }
+    if let Some(v) = uint(find(ev, "gid")) {
+        t.gid = v as u32;
+    }
+    let exepath = bytes(find(ev, "trusted_exepath"))
+        .or_else(|| bytes(find(ev, "filename")))
+        .or_else(|| bytes(en.and_then(|e| e.value("filename"))));
+    match exepath {
+        Some(p) => {
+            let cwd = t.cwd.clone();
+            paths::resolve(&cwd, p, &mut t.exepath);
+        }
+        None => t.exepath = t.exe.clone(),
+    }
+    t.clone_ts = ev.ts();
+    t.refresh_text();
+}
+
+impl Thread {
+    /// The thread libsinsp invents for a tid it has never seen.
+    pub fn placeholder(tid: i64) -> Thread {
+        let mut t = Thread {
+            tid,
+            pid: tid,
+            ptid: -1,
+            vtid: tid,
+            vpid: tid,
+            comm: b"<NA>".to_vec(),
+            exe: b"<NA>".to_vec(),
+            uid: u32::MAX,
+            gid: u32::MAX,
+            loginuid: u32::MAX,
+            placeholder: true,
+            ..Thread::default()
+        };
+        t.refresh_text();
+        t
+    }
+}
+
+impl State {
+    fn remove_thread(&mut self, tid: i64) {
+        let Some(t) = self.threads.remove(&tid) else {
+            return;
+        };
+        self.enters.remove(&tid);
+        if !self.threads.values().any(|o| o.pid == t.pid) {
+            self.fds.remove(&t.pid);
+        }
+    }
+
+    fn add_fd(&mut self, tid: i64, fd: i64, f: Fd) {
+        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        self.fds.entry(pid).or_default().insert(fd, f);
+        self.event_fd = Some(fd);
+    }
+
+    fn fd_mut(&mut self, tid: i64, fd: i64) -> Option<&mut Fd> {
+        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        self.fds.get_mut(&pid)?.get_mut(&fd)
+    }
+
+    fn set_cwd(&mut self, tid: i64, path: &[u8]) {
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
+        let mut out = Vec::new();
+        paths::resolve(&t.cwd, path, &mut out);
+        paths::ensure_trailing_slash(&mut out);
+        t.cwd = out;
+    }
+}
