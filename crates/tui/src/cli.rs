@@ -54,6 +54,24 @@ pub struct ReadArgs {
     /// D (delta between shown events).
     #[arg(short = 't', long = "timetype", value_name = "MODE")]
     pub timetype: Option<String>,
+    /// Print events as JSON, one object per line (sysdig's -j).
+    #[arg(short = 'j', long = "json")]
+    pub json: bool,
+    /// Print only the text portion of data buffers, echoing line ends.
+    #[arg(short = 'A', long = "print-ascii")]
+    pub ascii: bool,
+    /// Print data buffers in hex.
+    #[arg(short = 'x', long = "print-hex")]
+    pub hex: bool,
+    /// Print data buffers in hex and ASCII.
+    #[arg(short = 'X', long = "print-hex-ascii")]
+    pub hex_ascii: bool,
+    /// Print data buffers in base64.
+    #[arg(short = 'b', long = "print-base64")]
+    pub base64: bool,
+    /// Print buffers in full instead of cutting them at 80 characters.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
     /// Capture file (when -r is not used), then the filter words.
     #[arg(value_name = "FILE_OR_FILTER")]
     pub rest: Vec<String>,

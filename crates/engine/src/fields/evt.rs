@@ -1,10 +1,14 @@
 //! `evt.*`: fields of the event itself.
 
-use scap::table::Direction;
+use std::io::Write as _;
+
+use scap::param::ParamValue;
+use scap::table::{ec, Direction, ParamType};
 
 use super::registry::field_class;
 use super::value::Value;
-use super::Field;
+use super::{Field, Scratch};
+use crate::output::args;
 use crate::session::{display_table, EventCtx};
 
 field_class! { Evt;
@@ -29,10 +33,31 @@ field_class! { Evt;
     IsEnter "evt.is_enter" Bool None "true for enter events";
     Nparams "evt.nparams" U64 None "number of parameters the event carries";
     Offset "evt.offset" U64 None "byte offset of the event block in the (decompressed) capture";
+    Args "evt.args" Str None "all the event arguments, as 'name=value ' pairs";
+    Info "evt.info" Str None "for syscall events, the same as evt.args";
+    Arg "evt.arg" Str Required "one argument, by name (evt.arg.fd) or index (evt.arg[0]), rendered as in evt.args";
+    RawArg "evt.rawarg" Str Required "one argument by name, as its raw typed value (numbers stay numbers)";
+    Res "evt.res" Str None "exit events: 'SUCCESS', or the error name (e.g. ENOENT) when the call failed";
+    RawRes "evt.rawres" I64 None "exit events: the return value as a number";
+    Failed "evt.failed" Bool None "true for exit events that returned an error";
+    Buffer "evt.buffer" Bytes None "the binary data buffer of I/O events (read, write, sendto...)";
+    Buflen "evt.buflen" U64 None "I/O exit events: the number of bytes transferred";
+    Latency "evt.latency" RelTime None "exit events: ns since the matching enter event";
+    IsIo "evt.is_io" Bool None "true for events that read or write data (read, write, send, recv...)";
+    IsIoRead "evt.is_io_read" Bool None "true for events that read data";
+    IsIoWrite "evt.is_io_write" Bool None "true for events that write data";
+    Category "evt.category" Str None "event category: file, net, IPC, memory, process, ...";
+    PluginName "evt.pluginname" Str None "plugin events: the name of the plugin that generated the event";
+    PluginInfo "evt.plugininfo" Str None "plugin events: the payload, as text when printable, else hex";
 }
 
 /// Value of an `evt.*` field.
-pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
+pub(crate) fn extract<'s>(
+    id: Id,
+    ctx: &'s EventCtx<'_>,
+    field: &Field,
+    scratch: &'s mut Scratch,
+) -> Option<Value<'s>> {
     let ev = &ctx.event;
     let ts = ev.ts();
     Some(match id {
@@ -60,6 +85,205 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
         Id::IsEnter => Value::Bool(ev.direction() == Direction::Enter),
         Id::Nparams => Value::U64(ev.nparams() as u64),
         Id::Offset => Value::U64(ev.offset().0),
+        Id::Args | Id::Info => {
+            scratch.buf.clear();
+            args::write_args(ctx, &scratch.opts, &mut scratch.buf);
+            Value::Bytes(&scratch.buf)
+        }
+        Id::Arg => {
+            let i = args::arg_index(ctx, field.arg.as_deref()?)?;
+            scratch.buf.clear();
+            args::write_arg(ctx, i, &scratch.opts, &mut scratch.buf);
+            Value::Bytes(&scratch.buf)
+        }
+        Id::RawArg => {
+            let i = args::arg_index(ctx, field.arg.as_deref()?)?;
+            let (_, v) = ev.value_in(display_table(ev.event_type()), i)?;
+            raw_value(v, scratch)?
+        }
+        Id::Res => {
+            let res = result(ctx)?;
+            if res >= 0 {
+                Value::Bytes(b"SUCCESS")
+            } else {
+                let table = display_table(ev.event_type());
+                match res.checked_neg().and_then(|p| u32::try_from(p).ok()) {
+                    Some(p) if table.errno_name(p).is_some() => {
+                        Value::Bytes(table.errno_name(p).unwrap_or_default().as_bytes())
+                    }
+                    _ => {
+                        scratch.buf.clear();
+                        let _ = write!(scratch.buf, "{res}");
+                        Value::Bytes(&scratch.buf)
+                    }
+                }
+            }
+        }
+        Id::RawRes => Value::I64(result(ctx)?),
+        Id::Failed => Value::Bool(result(ctx).is_some_and(|r| r < 0)),
+        Id::Buffer => {
+            let ty = ev.event_type();
+            let info = display_table(ty).event(ty)?;
+            let i = info
+                .params
+                .iter()
+                .position(|p| p.ty == ParamType::Bytebuf)?;
+            Value::Bytes(ev.param(i)?)
+        }
+        Id::Buflen => {
+            if category(ev) & ec::CLASS_MASK & IO_BASE == 0 || ev.direction() != Direction::Exit {
+                return None;
+            }
+            Value::U64(u64::try_from(result(ctx)?).ok()?)
+        }
+        Id::Latency => Value::U64(ctx.latency),
+        Id::IsIo => Value::Bool(matches!(category(ev) & ec::CLASS_MASK, IO_READ | IO_WRITE)),
+        Id::IsIoRead => Value::Bool(category(ev) & ec::CLASS_MASK == IO_READ),
+        Id::IsIoWrite => Value::Bool(category(ev) & ec::CLASS_MASK == IO_WRITE),
+        Id::Category => Value::Bytes(category_name(ctx).as_bytes()),
+        Id::PluginName => {
+            let id = plugin_id(ev)?;
+            scratch.buf.clear();
+            match known_plugin(id) {
+                Some(n) => scratch.buf.extend_from_slice(n.as_bytes()),
+                None => {
+                    let _ = write!(scratch.buf, "plugin{id}");
+                }
+            }
+            Value::Bytes(&scratch.buf)
+        }
+        Id::PluginInfo => {
+            plugin_id(ev)?;
+            let data = ev.param(1)?;
+            let text = std::str::from_utf8(data)
+                .ok()
+                .map(|s| s.trim_end_matches('\0'))
+                .filter(|s| s.chars().all(|c| !c.is_control() || c.is_whitespace()));
+            scratch.buf.clear();
+            match text {
+                Some(t) => scratch.buf.extend_from_slice(t.as_bytes()),
+                None => {
+                    for b in data {
+                        let _ = write!(scratch.buf, "{b:02x}");
+                    }
+                }
+            }
+            Value::Bytes(&scratch.buf)
+        }
+    })
+}
+
+/// Category classes (`EC_IO_*`): the low bits of the category.
+const IO_BASE: u32 = 32;
+const IO_READ: u32 = 32;
+const IO_WRITE: u32 = 33;
+
+fn category(ev: &scap::Event<'_>) -> u32 {
+    let ty = ev.event_type();
+    display_table(ty).event(ty).map_or(0, |e| e.category)
+}
+
+/// `evt.category`, as libsinsp names it; I/O events take the kind of their fd.
+fn category_name(ctx: &EventCtx<'_>) -> &'static str {
+    let class = category(&ctx.event) & ec::CLASS_MASK;
+    match class {
+        1 => "other",
+        2 => "file",
+        3 => "net",
+        4 => "IPC",
+        5 => "memory",
+        6 => "process",
+        7 => "sleep",
+        8 => "system",
+        9 => "signal",
+        10 => "user",
+        11 => "time",
+        12 => "processing",
+        32..=34 => {
+            let fd = fd_of(ctx).and_then(|fd| ctx.state.fd(ctx.event.tid() as i64, fd));
+            match fd.map(|f| f.kind) {
+                Some(1 | 2 | 16) => "file",
+                Some(3..=6) => "net",
+                Some(7 | 8) => "IPC",
+                _ => "unknown",
+            }
+        }
+        _ => "unknown",
+    }
+}
+
+/// The event's fd: its `fd` parameter (enter events and some exits).
+fn fd_of(ctx: &EventCtx<'_>) -> Option<i64> {
+    let ev = &ctx.event;
+    let table = display_table(ev.event_type());
+    ev.values_in(table).find_map(|(p, v)| match v {
+        ParamValue::Fd(fd) if p.name == "fd" => Some(fd),
+        _ => None,
+    })
+}
+
+/// `res` of an exit event (or its `fd`, for calls that return one).
+fn result(ctx: &EventCtx<'_>) -> Option<i64> {
+    let ev = &ctx.event;
+    if ev.direction() != Direction::Exit {
+        return None;
+    }
+    let table = display_table(ev.event_type());
+    let mut fd = None;
+    for (p, v) in ev.values_in(table) {
+        match (p.name, v) {
+            ("res", v) => return v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)),
+            ("fd", ParamValue::Fd(f)) => fd = fd.or(Some(f)),
+            _ => {}
+        }
+    }
+    fd
+}
+
+fn raw_value<'s>(v: ParamValue<'_>, scratch: &'s mut Scratch) -> Option<Value<'s>> {
+    if let Some(n) = v.as_i64() {
+        return Some(Value::I64(n));
+    }
+    if let Some(n) = v.as_u64() {
+        return Some(Value::U64(n));
+    }
+    scratch.buf.clear();
+    match v {
+        ParamValue::Empty => return None,
+        ParamValue::Double(d) => return Some(Value::Double(d)),
+        ParamValue::Ipv4(ip) => return Some(Value::Ip(ip.into())),
+        ParamValue::Ipv6(ip) => return Some(Value::Ip(ip.into())),
+        other => {
+            if let Some(b) = other.as_bytes() {
+                scratch.buf.extend_from_slice(b);
+            }
+        }
+    }
+    Some(Value::Bytes(&scratch.buf))
+}
+
+fn plugin_id(ev: &scap::Event<'_>) -> Option<u32> {
+    if ev.event_type() != scap::table::code::PLUGINEVENT_E {
+        return None;
+    }
+    let b: [u8; 4] = ev.param(0)?.try_into().ok()?;
+    Some(u32::from_le_bytes(b))
+}
+
+/// Names of the plugins in the falcosecurity registry, by plugin id.
+fn known_plugin(id: u32) -> Option<&'static str> {
+    Some(match id {
+        1 => "k8saudit",
+        2 => "cloudtrail",
+        3 => "json",
+        4 => "dummy",
+        5 => "dummy_c",
+        6 => "docker",
+        7 => "seccompagent",
+        8 => "okta",
+        9 => "github",
+        10 => "k8saudit-eks",
+        _ => return None,
     })
 }
 

@@ -3,7 +3,19 @@
 use super::registry::{FieldDef, FieldId};
 use super::value::Value;
 use super::{container, evt, fd, thread, user};
+use crate::output::BufferOpts;
 use crate::session::EventCtx;
+
+/// Reused buffer for values that must be formatted (`evt.args`, `evt.arg.*`, ...), plus the
+/// buffer rendering options. One per output or filter; the hot path never allocates once it
+/// has grown.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Formatted text of the last such value.
+    pub buf: Vec<u8>,
+    /// How buffers are rendered.
+    pub opts: BufferOpts,
+}
 
 /// A field as used by a filter or a format: the registry entry and its argument.
 #[derive(Debug, Clone)]
@@ -16,9 +28,13 @@ pub struct Field {
 
 /// The value of `field` for the event in `ctx`, or `None` when it has none.
 #[inline]
-pub fn extract<'s>(ctx: &'s EventCtx<'_>, field: &Field) -> Option<Value<'s>> {
+pub fn extract<'s>(
+    ctx: &'s EventCtx<'_>,
+    field: &Field,
+    scratch: &'s mut Scratch,
+) -> Option<Value<'s>> {
     match field.def.id {
-        FieldId::Evt(id) => evt::extract(id, ctx, field),
+        FieldId::Evt(id) => evt::extract(id, ctx, field, scratch),
         FieldId::Thread(id) => thread::extract(id, ctx, field),
         FieldId::Fd(id) => fd::extract(id, ctx, field),
         FieldId::User(id) => user::extract(id, ctx, field),

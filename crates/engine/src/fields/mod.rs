@@ -13,7 +13,7 @@ mod time;
 pub mod user;
 pub mod value;
 
-pub use extract::{extract, Field};
+pub use extract::{extract, Field, Scratch};
 pub use registry::{all, lookup, ArgKind, FieldDef, FieldId};
 pub use time::TimeFormatter;
 pub use value::{FieldType, Value};

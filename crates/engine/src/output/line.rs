@@ -1,7 +1,7 @@
 //! Rendering one event as a text line into a reused buffer.
 
 use crate::fields::evt::Id as E;
-use crate::fields::{self, Field, FieldId, FieldType, TimeFormatter, Value};
+use crate::fields::{self, Field, FieldId, FieldType, Scratch, TimeFormatter, Value};
 use crate::output::format::{Format, Part};
 use crate::session::EventCtx;
 
@@ -29,6 +29,8 @@ pub struct LineWriter {
     time: TimeFormatter,
     /// `-t` mode for `evt.outputtime`.
     pub time_mode: TimeMode,
+    /// Buffer for formatted values, with the buffer rendering options (`-A/-x/-X/-b`).
+    pub scratch: Scratch,
 }
 
 #[derive(Debug)]
@@ -56,6 +58,7 @@ impl LineWriter {
             print_all: format.print_all,
             time: TimeFormatter::default(),
             time_mode: TimeMode::default(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -68,7 +71,7 @@ impl LineWriter {
         for part in &self.parts {
             match part {
                 LinePart::Literal(l) => put(out, l),
-                LinePart::Field(f) => match fields::extract(ctx, f) {
+                LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
                     Some(v) => render(&mut self.time, self.time_mode, ctx, f, v, out),
                     None if self.print_all => out.extend_from_slice(b"<NA>"),
                     None => {
@@ -84,7 +87,7 @@ impl LineWriter {
 }
 
 /// Render a value as sysdig shows it in text output.
-fn render(
+pub(crate) fn render(
     time: &mut TimeFormatter,
     mode: TimeMode,
     ctx: &EventCtx<'_>,
@@ -126,6 +129,13 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
 pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
     let mut b = itoa::Buffer::new();
     match v {
+        // Raw buffers show printable ASCII, dots for the rest.
+        Value::Bytes(s) if ty == FieldType::Bytes => {
+            out.extend(
+                s.iter()
+                    .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'.' }),
+            )
+        }
         Value::Bytes(s) => put(out, s),
         Value::I64(n) => put(out, b.format(n).as_bytes()),
         Value::U64(n) => put(out, b.format(n).as_bytes()),
@@ -134,7 +144,6 @@ pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
         Value::Ip(ip) => out.extend_from_slice(ip.to_string().as_bytes()),
         Value::Net(ip, bits) => out.extend_from_slice(format!("{ip}/{bits}").as_bytes()),
     }
-    let _ = ty;
 }
 
 fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
@@ -146,7 +155,13 @@ fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn write_time(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>, nanos: bool, date: bool) {
+pub(crate) fn write_time(
+    t: &mut TimeFormatter,
+    ts: u64,
+    out: &mut Vec<u8>,
+    nanos: bool,
+    date: bool,
+) {
     let lt = t.local(ts);
     if date {
         push_padded(out, lt.year.max(0) as u64, 4);

@@ -1,7 +1,11 @@
 //! Output: format strings and rendering events as sysdig does.
 
+pub mod args;
 mod format;
+mod json;
 mod line;
 
+pub use args::{BufMode, BufferOpts};
 pub use format::{Format, FormatError, Part, DEFAULT_FORMAT, PLUGIN_FORMAT};
+pub use json::JsonWriter;
 pub use line::{LineWriter, TimeMode};

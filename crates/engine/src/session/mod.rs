@@ -8,7 +8,7 @@
 use scap::table::{self, code};
 use scap::{Capture, Event, Record};
 
-use crate::state::State;
+use crate::state::{LatencyTracker, State};
 
 /// Why an event is not shown by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct EventCtx<'a> {
     pub prev_ts: u64,
     /// Thread/fd state of the event's input, already updated by this event.
     pub state: &'a State,
+    /// `evt.latency`: ns since the matching enter event (exit events), else 0.
+    pub latency: u64,
 }
 
 /// Something that goes wrong while reading one input; reading stops for that input only.
@@ -90,6 +92,7 @@ const PROGRESS_STEP: u64 = 8 << 20;
 struct Input<'c> {
     records: scap::Records<'c>,
     state: State,
+    latency: LatencyTracker,
     /// True until the first event that is not initial state in the current section.
     leading: bool,
     /// Next event, peeked for the merge.
@@ -143,6 +146,7 @@ impl<'c> Session<'c> {
             .map(|c| Input {
                 records: c.records(),
                 state: State::default(),
+                latency: LatencyTracker::default(),
                 leading: true,
                 pending: None,
                 done: false,
@@ -197,6 +201,7 @@ impl<'c> Session<'c> {
                 }
             };
             input.state.parse(&event);
+            let latency = input.latency.track(&event);
             let first = *first_ts.get_or_insert(event.ts());
             let ctx = EventCtx {
                 event,
@@ -206,6 +211,7 @@ impl<'c> Session<'c> {
                 first_ts: first,
                 prev_ts,
                 state: &input.state,
+                latency,
             };
             let go_on = sink.event(&ctx)?;
             prev_ts = ctx.event.ts();
@@ -258,6 +264,7 @@ fn fill<'c, S: Sink>(
             Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.
                 input.state = State::default();
+                input.latency.clear();
                 input.leading = true;
             }
             Record::Meta(block) => input.state.load_meta(block),

@@ -14,6 +14,9 @@ mod tests;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+mod latency;
+pub use latency::LatencyTracker;
+
 use scap::{Block, Event};
 
 pub use container::container_id_from_cgroups;

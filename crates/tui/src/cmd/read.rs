@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use engine::output::{Format, LineWriter, TimeMode, DEFAULT_FORMAT, PLUGIN_FORMAT};
+use engine::output::{
+    BufMode, BufferOpts, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT, PLUGIN_FORMAT,
+};
 use engine::session::{EventCtx, Hidden, Session, Sink};
 
 use crate::cli::{Cli, ReadArgs};
@@ -40,7 +42,31 @@ fn time_mode(t: Option<&str>) -> Result<TimeMode> {
     })
 }
 
+/// Buffer rendering chosen with -A/-x/-X/-b/-v.
+fn buffer_opts(args: &ReadArgs) -> BufferOpts {
+    let mode = if args.base64 {
+        BufMode::Base64
+    } else if args.hex_ascii {
+        BufMode::HexAscii
+    } else if args.hex {
+        BufMode::Hex
+    } else if args.ascii {
+        BufMode::Ascii
+    } else {
+        BufMode::Dots
+    };
+    let mut opts = BufferOpts {
+        mode,
+        ..BufferOpts::default()
+    };
+    if args.verbose {
+        opts.max_len = 0;
+    }
+    opts
+}
+
 struct Printer<W: Write> {
+    json: Option<JsonWriter>,
     line: LineWriter,
     plugin_line: Option<LineWriter>,
     out: W,
@@ -60,11 +86,16 @@ impl<W: Write> Sink for Printer<W> {
             _ => return Ok(true),
         }
         let is_plugin = ctx.event.event_type() == scap::table::code::PLUGINEVENT_E;
-        let writer = match (&mut self.plugin_line, is_plugin) {
-            (Some(p), true) => p,
-            _ => &mut self.line,
+        let shown = if let Some(j) = &mut self.json {
+            j.write(ctx, &mut self.buf)
+        } else {
+            let writer = match (&mut self.plugin_line, is_plugin) {
+                (Some(p), true) => p,
+                _ => &mut self.line,
+            };
+            writer.write(ctx, &mut self.buf)
         };
-        if writer.write(ctx, &mut self.buf) {
+        if shown {
             self.shown += 1;
         }
         if self.buf.len() >= FLUSH_AT {
@@ -191,15 +222,27 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     let format = Format::parse(args.print.as_deref().unwrap_or(DEFAULT_FORMAT))
         .context("invalid output format (-p)")?;
     let mode = time_mode(args.timetype.as_deref())?;
+    let bufopts = buffer_opts(args);
     let mut line = LineWriter::new(&format);
     line.time_mode = mode;
+    line.scratch.opts = bufopts;
     let plugin_line = if custom {
         None
     } else {
         let mut p = LineWriter::new(&Format::parse(PLUGIN_FORMAT)?);
         p.time_mode = mode;
+        p.scratch.opts = bufopts;
         Some(p)
     };
+    let json = args.json.then(|| {
+        let mut j = JsonWriter::new(&format);
+        // JSON never cuts buffers.
+        j.scratch.opts = BufferOpts {
+            max_len: 0,
+            ..bufopts
+        };
+        j
+    });
     let captures = files
         .iter()
         .map(|f| super::open_capture(f))
@@ -211,6 +254,7 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     let bar = Bar::new(total, cli.no_progress || cli.quiet);
     let stdout = io::stdout();
     let mut printer = Printer {
+        json,
         line,
         plugin_line,
         out: stdout.lock(),

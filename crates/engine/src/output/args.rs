@@ -1,0 +1,733 @@
+//! Rendering event parameters exactly as sysdig 0.29.3 prints `evt.args`.
+//!
+//! Every function appends to a caller-owned buffer, so rendering a line allocates nothing once
+//! the buffers have grown.
+
+use std::io::Write as _;
+
+use scap::param::{decode_dyn, ParamValue, SockAddr, SockTuple};
+use scap::table::{ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
+
+use crate::session::{display_table, EventCtx};
+
+/// `PPM_AT_FDCWD`.
+const AT_FDCWD: i64 = -100;
+
+/// How `BYTEBUF` parameters are shown (sysdig's `-A`, `-x`, `-X`, `-b`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BufMode {
+    /// Printable ASCII as is, every other byte as `.` (the default).
+    #[default]
+    Dots,
+    /// `-A`: printable ASCII only, line ends kept; starts on a new line.
+    Ascii,
+    /// `-x`: hex dump lines.
+    Hex,
+    /// `-X`: hex dump lines with an ASCII column.
+    HexAscii,
+    /// `-b`: base64.
+    Base64,
+}
+
+/// Options for rendering buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferOpts {
+    /// Rendering mode.
+    pub mode: BufMode,
+    /// In [`BufMode::Dots`], longer buffers are cut to this many characters, the last three
+    /// replaced by `...` (sysdig's text output uses 80; 0 = never cut, as in JSON).
+    pub max_len: usize,
+}
+
+/// sysdig's cut length for buffers in text output.
+pub const TEXT_MAX_LEN: usize = 80;
+
+impl Default for BufferOpts {
+    fn default() -> Self {
+        BufferOpts {
+            mode: BufMode::Dots,
+            max_len: TEXT_MAX_LEN,
+        }
+    }
+}
+
+/// True for the generic syscall events (codes 0 and 1), which print no args.
+fn is_generic(ty: u16) -> bool {
+    ty <= 1
+}
+
+/// Append `evt.args` for the event: `name=value ` for every parameter present.
+pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
+    let ty = ctx.event.event_type();
+    if is_generic(ty) {
+        return;
+    }
+    let table = display_table(ty);
+    let Some(info) = table.event(ty) else {
+        return;
+    };
+    let n = ctx.event.nparams().min(info.params.len());
+    for (i, p) in info.params.iter().enumerate().take(n) {
+        out.extend_from_slice(p.name.as_bytes());
+        out.push(b'=');
+        write_arg(ctx, i, opts, out);
+        out.push(b' ');
+    }
+}
+
+/// Index of the parameter named `name` (or given as a decimal index) in the event's schema.
+pub fn arg_index(ctx: &EventCtx<'_>, name: &str) -> Option<usize> {
+    let ty = ctx.event.event_type();
+    let info = display_table(ty).event(ty)?;
+    let n = ctx.event.nparams().min(info.params.len());
+    let i = match name.parse::<usize>() {
+        Ok(i) => i,
+        Err(_) => info.params.iter().position(|p| p.name == name)?,
+    };
+    (i < n).then_some(i)
+}
+
+/// Append parameter `i` rendered as in `evt.args` (value plus resolved form). Returns false
+/// when the event has no such parameter.
+pub fn write_arg(ctx: &EventCtx<'_>, i: usize, opts: &BufferOpts, out: &mut Vec<u8>) -> bool {
+    let ty = ctx.event.event_type();
+    let table = display_table(ty);
+    let Some((info, v)) = ctx.event.value_in(table, i) else {
+        return false;
+    };
+    let r = Renderer { ctx, table, opts };
+    r.value(info, info.ty, info.fmt, v, out);
+    true
+}
+
+struct Renderer<'c, 'a> {
+    ctx: &'c EventCtx<'a>,
+    table: &'static Table,
+    opts: &'c BufferOpts,
+}
+
+impl Renderer<'_, '_> {
+    fn tid(&self) -> i64 {
+        self.ctx.event.tid() as i64
+    }
+
+    fn value(
+        &self,
+        info: &ParamInfo,
+        ty: ParamType,
+        fmt: PrintFormat,
+        v: ParamValue<'_>,
+        out: &mut Vec<u8>,
+    ) {
+        use ParamValue as V;
+        match v {
+            V::Empty => match ty {
+                ParamType::Sockaddr | ParamType::Socktuple => out.extend_from_slice(b"NULL"),
+                ParamType::Dyn => out.extend_from_slice(b"INVALID DYNAMIC PARAMETER"),
+                _ => {}
+            },
+            V::Raw(_) | V::CharBufArray(_) => {}
+            V::Int(n) => write_int(out, n, bits_of(ty), fmt),
+            V::Uint(n) => {
+                let signed = match ty {
+                    // sysdig prints these through a signed conversion.
+                    ParamType::Uint32 => i64::from(n as u32 as i32),
+                    ParamType::Uint64 => n as i64,
+                    _ => i64::try_from(n).unwrap_or(i64::MAX),
+                };
+                match fmt {
+                    PrintFormat::Hex | PrintFormat::Oct => write_int(out, n as i64, 64, fmt),
+                    _ => write_int(out, signed, 64, fmt),
+                }
+            }
+            V::Errno(n) => {
+                push_i64(out, n);
+                if n < 0 {
+                    self.errno_suffix(n, out);
+                }
+            }
+            V::Fd(fd) => self.fd(fd, out),
+            V::Pid(pid) => {
+                push_i64(out, pid);
+                if let Some(t) = self.ctx.state.thread(pid) {
+                    out.push(b'(');
+                    out.extend_from_slice(&t.comm);
+                    out.push(b')');
+                }
+            }
+            V::Str(s) => match ty {
+                ParamType::Fspath | ParamType::Fsrelpath => self.path(info, ty, s, out),
+                _ => out.extend_from_slice(s),
+            },
+            V::Bytes(b) => write_buffer(b, self.opts, out),
+            V::SockAddr(a) => write_sockaddr(&a, out),
+            V::SockTuple(t) => write_socktuple(&t, out),
+            V::FdList(items) => {
+                let mut first = true;
+                for item in items {
+                    if !first {
+                        out.push(b' ');
+                    }
+                    first = false;
+                    push_i64(out, item.fd);
+                    out.push(b':');
+                    let c = self
+                        .ctx
+                        .state
+                        .fd(self.tid(), item.fd)
+                        .map_or('?', |f| self.type_char(f.kind));
+                    push_char(out, c);
+                    let _ = write!(out, "{:x}", item.flags as i16 as i32 as u32);
+                }
+            }
+            V::SyscallId(id) => {
+                push_i64(out, i64::from(id));
+                if let Some(name) = self.table.syscall_name(id) {
+                    paren(out, name.as_bytes());
+                }
+            }
+            V::SigType(s) => {
+                push_i64(out, i64::from(s));
+                if let Some(name) = self.table.signal_name(u32::from(s)) {
+                    paren(out, name.as_bytes());
+                }
+            }
+            V::RelTime(ns) => {
+                if ns == u64::MAX {
+                    out.extend_from_slice(b"none");
+                } else {
+                    push_u64(out, ns);
+                    out.push(b'(');
+                    write_g(out, ns as f64 / 1e9);
+                    out.extend_from_slice(b"s)");
+                }
+            }
+            V::AbsTime(ns) => push_u64(out, ns),
+            V::Port(p) => push_u64(out, u64::from(p)),
+            V::L4Proto(p) | V::SockFamily(p) => push_u64(out, u64::from(p)),
+            V::Bool(b) => push_u64(out, u64::from(b)),
+            V::Ipv4(ip) => {
+                let _ = write!(out, "{}", std::net::Ipv4Addr::from(ip));
+            }
+            V::Ipv6(ip) => {
+                let _ = write!(out, "{}", std::net::Ipv6Addr::from(ip));
+            }
+            V::Double(d) => {
+                let _ = write!(out, "{d}");
+            }
+            V::Flags { bits, .. } => {
+                push_u64(out, u64::from(bits));
+                if let ParamExtra::Flags(t) = info.info {
+                    write_flag_names(t.entries, bits, out);
+                }
+            }
+            V::Enum { value, .. } => {
+                push_u64(out, u64::from(value));
+                if let ParamExtra::Flags(t) = info.info {
+                    let start = out.len();
+                    out.push(b'(');
+                    for (name, v) in t.entries {
+                        if *v == value {
+                            if out.len() > start + 1 {
+                                out.push(b'|');
+                            }
+                            out.extend_from_slice(name.as_bytes());
+                        }
+                    }
+                    if out.len() == start + 1 {
+                        out.truncate(start);
+                    } else {
+                        out.push(b')');
+                    }
+                }
+            }
+            V::Mode(m) => {
+                write_int(out, i64::from(m), 32, fmt);
+                if let ParamExtra::Flags(t) = info.info {
+                    write_flag_names(t.entries, m, out);
+                }
+            }
+            V::Uid(u) | V::Gid(u) => {
+                if u == u32::MAX {
+                    out.extend_from_slice(b"-1(<NONE>)");
+                } else {
+                    push_u64(out, u64::from(u));
+                    let name = if matches!(v, V::Uid(_)) {
+                        self.ctx.state.user(u).map(|x| &x.name[..])
+                    } else {
+                        self.ctx.state.group(u).map(|x| &x.name[..])
+                    };
+                    paren(out, name.unwrap_or(b"<NA>"));
+                }
+            }
+            V::SigSet(bits) => {
+                let mut first = true;
+                for n in 0..32u32 {
+                    if bits & (1 << n) == 0 {
+                        continue;
+                    }
+                    if let Some(name) = self.table.signal_name(n + 1) {
+                        if !first {
+                            out.push(b' ');
+                        }
+                        first = false;
+                        out.extend_from_slice(name.as_bytes());
+                    }
+                }
+            }
+            V::Dyn { index, bytes } => match decode_dyn(info, index, bytes) {
+                Some((alt, inner)) => self.value(&NO_EXTRA, alt.ty, fmt, inner, out),
+                None => out.extend_from_slice(b"INVALID DYNAMIC PARAMETER"),
+            },
+        }
+    }
+
+    fn errno_suffix(&self, n: i64, out: &mut Vec<u8>) {
+        let name = n
+            .checked_neg()
+            .and_then(|p| u32::try_from(p).ok())
+            .and_then(|p| self.table.errno_name(p));
+        if let Some(name) = name {
+            paren(out, name.as_bytes());
+        }
+    }
+
+    fn type_char(&self, kind: u8) -> char {
+        self.table
+            .fd_type_chars
+            .get(usize::from(kind))
+            .copied()
+            .unwrap_or('?')
+    }
+
+    fn fd(&self, fd: i64, out: &mut Vec<u8>) {
+        push_i64(out, fd);
+        if fd == AT_FDCWD {
+            out.extend_from_slice(b"(AT_FDCWD)");
+            return;
+        }
+        if fd < 0 {
+            self.errno_suffix(fd, out);
+            return;
+        }
+        let Some(f) = self.ctx.state.fd(self.tid(), fd) else {
+            return;
+        };
+        out.extend_from_slice(b"(<");
+        push_char(out, self.type_char(f.kind));
+        // Only connected IP sockets show their layer-4 protocol.
+        if matches!(f.kind, 3 | 4) {
+            if let Some(c) = l4_char(f.l4proto) {
+                out.push(c);
+            }
+        }
+        out.push(b'>');
+        out.extend_from_slice(&f.name);
+        out.push(b')');
+    }
+
+    fn path(&self, info: &ParamInfo, ty: ParamType, s: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(s);
+        if s.first() == Some(&b'/') || s.starts_with(b"<NA>") {
+            return;
+        }
+        let tid = self.tid();
+        let Some(t) = self.ctx.state.thread(tid) else {
+            return;
+        };
+        let mut base: &[u8] = &t.cwd;
+        if ty == ParamType::Fsrelpath {
+            if let ParamExtra::DirFd(k) = info.info {
+                if let Some((_, ParamValue::Fd(dirfd))) =
+                    self.ctx.event.value_in(self.table, usize::from(k))
+                {
+                    if dirfd != AT_FDCWD {
+                        match self.ctx.state.fd(tid, dirfd) {
+                            Some(f) => base = &f.name,
+                            None => return,
+                        }
+                    }
+                }
+            }
+        }
+        out.push(b'(');
+        join_path(base, s, out);
+        out.push(b')');
+    }
+}
+
+static NO_EXTRA: ParamInfo = ParamInfo {
+    name: "",
+    ty: ParamType::None,
+    fmt: PrintFormat::Na,
+    info: ParamExtra::None,
+};
+
+fn l4_char(proto: u8) -> Option<u8> {
+    Some(match proto {
+        2 => b't',
+        3 => b'u',
+        4 => b'i',
+        5 => b'r',
+        _ => return None,
+    })
+}
+
+fn bits_of(ty: ParamType) -> u32 {
+    match ty {
+        ParamType::Int8 | ParamType::Uint8 => 8,
+        ParamType::Int16 | ParamType::Uint16 => 16,
+        ParamType::Int32 | ParamType::Uint32 => 32,
+        _ => 64,
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut b = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+}
+
+fn push_i64(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn paren(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'(');
+    out.extend_from_slice(s);
+    out.push(b')');
+}
+
+/// An integer in its print format. `bits` is the stored width (for hex of negatives).
+fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
+    // C promotes narrow values to int: hex/octal of negatives show 32 bits.
+    let mask = if bits >= 64 {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
+    let u = n as u64 & mask;
+    match fmt {
+        PrintFormat::Hex => {
+            let _ = write!(out, "{u:X}");
+        }
+        PrintFormat::Oct => {
+            if u == 0 {
+                out.push(b'0');
+            } else {
+                let _ = write!(out, "0{u:o}");
+            }
+        }
+        PrintFormat::PaddedDec => {
+            let _ = write!(out, "{n:09}");
+        }
+        _ => push_i64(out, n),
+    }
+}
+
+/// The names of `orig` from a flags table, in parentheses, walked as libsinsp 0.29 does.
+fn write_flag_names(entries: &[(&str, u32)], orig: u32, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.push(b'(');
+    let mut rem = orig;
+    let mut any = false;
+    for (name, v) in entries {
+        if *v == orig {
+            if any {
+                out.push(b'|');
+            }
+            out.extend_from_slice(name.as_bytes());
+            any = true;
+            break;
+        }
+        let hit = (*v == 0 && orig == 0) || (*v != 0 && rem & *v == *v && rem != 0);
+        if hit {
+            if any {
+                out.push(b'|');
+            }
+            out.extend_from_slice(name.as_bytes());
+            any = true;
+            rem &= !*v;
+        }
+    }
+    if any {
+        out.push(b')');
+    } else {
+        out.truncate(start);
+    }
+}
+
+/// `base` joined with the relative path `rel`, normalised (`.`, `..`, repeated `/`).
+fn join_path(base: &[u8], rel: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    if base.first() != Some(&b'/') {
+        // Not a path (e.g. a socket name): keep it as is.
+        out.extend_from_slice(base);
+        if base.last() != Some(&b'/') {
+            out.push(b'/');
+        }
+        out.extend_from_slice(rel);
+        return;
+    }
+    out.push(b'/');
+    let root = start + 1;
+    for comp in base.split(|c| *c == b'/').chain(rel.split(|c| *c == b'/')) {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                let cut = out
+                    .get(root..)
+                    .and_then(|s| s.iter().rposition(|c| *c == b'/'))
+                    .map_or(root, |p| root + p);
+                out.truncate(cut);
+            }
+            c => {
+                if out.len() > root {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(c);
+            }
+        }
+    }
+    if rel.last() == Some(&b'/') && out.len() > root {
+        out.push(b'/');
+    }
+}
+
+/// C's `isprint` in the C locale.
+fn is_print(c: u8) -> bool {
+    (0x20..0x7f).contains(&c)
+}
+
+/// A `BYTEBUF` as sysdig shows it in `opts.mode`.
+pub fn write_buffer(b: &[u8], opts: &BufferOpts, out: &mut Vec<u8>) {
+    match opts.mode {
+        BufMode::Dots => {
+            let cut = opts.max_len != 0 && b.len() > opts.max_len;
+            let shown = if cut {
+                b.get(..opts.max_len.saturating_sub(3)).unwrap_or(b)
+            } else {
+                b
+            };
+            out.extend(shown.iter().map(|&c| if is_print(c) { c } else { b'.' }));
+            if cut {
+                out.extend_from_slice(b"...");
+            }
+        }
+        BufMode::Ascii => {
+            out.push(b'\n');
+            for (j, &c) in b.iter().enumerate() {
+                if is_print(c) {
+                    out.push(c);
+                } else if c == b'\r' {
+                    out.push(b'\n');
+                } else if c == b'\n' && j > 0 && b.get(j - 1) != Some(&b'\r') {
+                    out.push(c);
+                }
+            }
+        }
+        BufMode::Hex | BufMode::HexAscii => {
+            for (row, chunk) in b.chunks(16).enumerate() {
+                let _ = write!(out, "\n\t0x{:04x}:", row * 16);
+                let mut n = 0;
+                for pair in chunk.chunks(2) {
+                    match pair {
+                        [a, b2] => {
+                            let _ = write!(out, " {a:02x}{b2:02x}");
+                        }
+                        [a] => {
+                            let _ = write!(out, " {a:02x}");
+                        }
+                        _ => {}
+                    }
+                    n += 1;
+                }
+                if opts.mode == BufMode::HexAscii {
+                    for _ in n..8 {
+                        out.extend_from_slice(b"     ");
+                    }
+                    out.extend_from_slice(b"  ");
+                    out.extend(chunk.iter().map(|&c| if is_print(c) { c } else { b'.' }));
+                }
+            }
+            out.push(b'\n');
+        }
+        BufMode::Base64 => write_base64(b, out),
+    }
+}
+
+fn write_base64(b: &[u8], out: &mut Vec<u8>) {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sym = |i: u32| A.get((i & 63) as usize).copied().unwrap_or(b'=');
+    for c in b.chunks(3) {
+        let x = c.iter().fold(0u32, |acc, &v| acc << 8 | u32::from(v)) << (8 * (3 - c.len()));
+        out.push(sym(x >> 18));
+        out.push(sym(x >> 12));
+        out.push(if c.len() > 1 { sym(x >> 6) } else { b'=' });
+        out.push(if c.len() > 2 { sym(x) } else { b'=' });
+    }
+}
+
+fn write_ipv4(out: &mut Vec<u8>, ip: [u8; 4], port: u16) {
+    let _ = write!(out, "{}:{port}", std::net::Ipv4Addr::from(ip));
+}
+
+fn write_ipv6(out: &mut Vec<u8>, ip: [u8; 16], port: u16) {
+    let _ = write!(out, "{}:{port}", std::net::Ipv6Addr::from(ip));
+}
+
+fn write_sockaddr(a: &SockAddr<'_>, out: &mut Vec<u8>) {
+    match *a {
+        SockAddr::Unix(p) => out.extend_from_slice(p),
+        SockAddr::V4 { ip, port } => write_ipv4(out, ip, port),
+        SockAddr::V6 { ip, port } => write_ipv6(out, ip, port),
+        SockAddr::Other { family, .. } => {
+            let _ = write!(out, "family {family}");
+        }
+    }
+}
+
+/// `::ffff:a.b.c.d`.
+fn mapped_v4(ip: &[u8; 16]) -> Option<[u8; 4]> {
+    let (head, v4) = ip.split_last_chunk::<4>()?;
+    (head == &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]).then_some(*v4)
+}
+
+fn write_socktuple(t: &SockTuple<'_>, out: &mut Vec<u8>) {
+    match *t {
+        SockTuple::V4 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => {
+            write_ipv4(out, src, sport);
+            out.extend_from_slice(b"->");
+            write_ipv4(out, dst, dport);
+        }
+        SockTuple::V6 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => match (mapped_v4(&src), mapped_v4(&dst)) {
+            (Some(s), Some(d)) => {
+                write_ipv4(out, s, sport);
+                out.extend_from_slice(b"->");
+                write_ipv4(out, d, dport);
+            }
+            _ => {
+                write_ipv6(out, src, sport);
+                out.extend_from_slice(b"->");
+                write_ipv6(out, dst, dport);
+            }
+        },
+        SockTuple::Unix { src, dst, path } => {
+            let _ = write!(out, "{src:x}->{dst:x} ");
+            out.extend_from_slice(path);
+        }
+        SockTuple::Other { family, .. } => {
+            let _ = write!(out, "family {family}");
+        }
+    }
+}
+
+/// C's `%g` (6 significant digits, trailing zeros removed).
+pub(crate) fn write_g(out: &mut Vec<u8>, v: f64) {
+    if v == 0.0 {
+        out.push(b'0');
+        return;
+    }
+    let sci = format!("{v:.5e}");
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        let fixed = format!("{v:.decimals$}");
+        out.extend_from_slice(strip_zeros(&fixed).as_bytes());
+    } else {
+        out.extend_from_slice(strip_zeros(mant).as_bytes());
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g_format() {
+        let g = |v: f64| {
+            let mut o = Vec::new();
+            write_g(&mut o, v);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(g(0.001), "0.001");
+        assert_eq!(g(1.5), "1.5");
+        assert_eq!(g(0.00001), "1e-05");
+        assert_eq!(g(1234567.0), "1.23457e+06");
+        assert_eq!(g(10.0), "10");
+    }
+
+    #[test]
+    fn paths_join() {
+        let j = |b: &[u8], r: &[u8]| {
+            let mut o = Vec::new();
+            join_path(b, r, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(j(b"/", b"."), "/");
+        assert_eq!(j(b"/var/lib/mysql/", b"./userss"), "/var/lib/mysql/userss");
+        assert_eq!(j(b"/a/b/", b"../c"), "/a/c");
+        assert_eq!(j(b"/", b"../../x"), "/x");
+    }
+
+    #[test]
+    fn buffers() {
+        let r = |b: &[u8], mode| {
+            let mut o = Vec::new();
+            write_buffer(b, &BufferOpts { mode, max_len: 80 }, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(r(b"ls\0-l\0", BufMode::Dots), "ls.-l.");
+        assert_eq!(r(b"/dev/null\0", BufMode::Base64), "L2Rldi9udWxsAA==");
+        assert_eq!(
+            r(b"/dev/null\0", BufMode::HexAscii),
+            "\n\t0x0000: 2f64 6576 2f6e 756c 6c00                 /dev/null.\n"
+        );
+        let long = [b'a'; 81];
+        assert_eq!(r(&long, BufMode::Dots).len(), 80);
+        assert!(r(&long, BufMode::Dots).ends_with("aaa..."));
+        assert_eq!(r(&long[..80], BufMode::Dots).len(), 80);
+    }
+
+    #[test]
+    fn flag_walk() {
+        let t = [
+            ("O_NONE", 0),
+            ("O_RDONLY", 1),
+            ("O_WRONLY", 2),
+            ("O_RDWR", 3),
+        ];
+        let f = |v| {
+            let mut o = Vec::new();
+            write_flag_names(&t, v, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(f(0), "(O_NONE)");
+        assert_eq!(f(1), "(O_RDONLY)");
+        assert_eq!(f(3), "(O_RDWR)");
+        assert_eq!(f(8), "");
+    }
+}
