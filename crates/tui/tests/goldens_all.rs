@@ -22,7 +22,7 @@ fn all_goldens_match() {
         let (mut got, status, stderr) = common::run_read(&shared, &g.args);
         assert_eq!(status, 0, "{}: exit {status}: {stderr}", g.name);
         if g.name == "libs_sample.all" {
-            got = renumber(&got, LIBS_SAMPLE_UNKNOWN_LEADING);
+            got = common::renumber(&got, LIBS_SAMPLE_UNKNOWN_LEADING);
         }
         if got != g.expected {
             failures.push(format!(
@@ -33,17 +33,4 @@ fn all_goldens_match() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// Subtract `by` from the leading evt.num of every line.
-fn renumber(out: &[u8], by: u64) -> Vec<u8> {
-    let text = String::from_utf8_lossy(out);
-    let mut res = String::new();
-    for line in text.lines() {
-        let (num, rest) = line.split_once(' ').unwrap();
-        let n: u64 = num.parse().unwrap();
-        assert!(n > by, "event numbered {n} before the skipped ones");
-        res.push_str(&format!("{} {rest}\n", n - by));
-    }
-    res.into_bytes()
 }

@@ -146,3 +146,44 @@ pub fn first_diff(got: &[u8], want: &[u8]) -> String {
     }
     format!("line counts differ: got {} want {}", g.len(), w.len())
 }
+
+/// Subtract `by` from the evt.num that starts each line (text or `"evt.num":N` in JSON).
+pub fn renumber(out: &[u8], by: u64) -> Vec<u8> {
+    let text = String::from_utf8_lossy(out);
+    let mut res = String::new();
+    for line in text.lines() {
+        if let Some(at) = line.find("\"evt.num\":") {
+            let start = at + "\"evt.num\":".len();
+            let end = line[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(line.len(), |e| start + e);
+            let n: u64 = line[start..end].parse().unwrap_or(0);
+            res.push_str(&format!(
+                "{}{}{}\n",
+                &line[..start],
+                n.saturating_sub(by),
+                &line[end..]
+            ));
+            continue;
+        }
+        match line.split_once(' ') {
+            Some((num, rest)) if num.parse::<u64>().is_ok() => {
+                let n: u64 = num.parse().unwrap();
+                res.push_str(&format!("{} {rest}\n", n.saturating_sub(by)));
+            }
+            _ => {
+                res.push_str(line);
+                res.push('\n');
+            }
+        }
+    }
+    res.into_bytes()
+}
+
+/// Lines of `want` that `got` has at the same position, and the number of lines in `want`.
+pub fn matching_lines(got: &[u8], want: &[u8]) -> (usize, usize) {
+    let g: Vec<&[u8]> = got.split(|b| *b == b'\n').collect();
+    let w: Vec<&[u8]> = want.split(|b| *b == b'\n').collect();
+    let ok = g.iter().zip(w.iter()).filter(|(a, b)| a == b).count();
+    (ok, w.len())
+}
