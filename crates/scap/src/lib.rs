@@ -31,9 +31,11 @@ pub mod meta;
 pub mod param;
 mod reader;
 pub mod table;
+pub mod write;
 
 pub use block::{Block, BlockKind};
 pub use capture::{Capture, Compression, MmapChoice};
 pub use error::{Error, ErrorKind, FileOffset, Result};
 pub use event::Event;
 pub use reader::{Events, Record, Records, SectionHeader};
+pub use write::Writer;

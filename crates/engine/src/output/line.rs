@@ -67,9 +67,10 @@ impl LineWriter {
     /// such events.
     pub fn write(&mut self, ctx: &EventCtx<'_>, out: &mut Vec<u8>) -> bool {
         let start = out.len();
+        out.reserve(256);
         for part in &self.parts {
             match part {
-                LinePart::Literal(l) => out.extend_from_slice(l),
+                LinePart::Literal(l) => put(out, l),
                 LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
                     Some(v) => render(&mut self.time, self.time_mode, ctx, f, v, out),
                     None if self.print_all => out.extend_from_slice(b"<NA>"),
@@ -113,6 +114,17 @@ pub(crate) fn render(
     }
 }
 
+/// Append `bytes`; short pieces (most fields and separators) are copied inline, which
+/// avoids a `memcpy` call per piece on the hot path.
+#[inline]
+fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() <= 16 {
+        out.extend(bytes.iter().copied());
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
 /// Generic text form of a value.
 pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
     let mut b = itoa::Buffer::new();
@@ -124,9 +136,9 @@ pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
                     .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'.' }),
             )
         }
-        Value::Bytes(s) => out.extend_from_slice(s),
-        Value::I64(n) => out.extend_from_slice(b.format(n).as_bytes()),
-        Value::U64(n) => out.extend_from_slice(b.format(n).as_bytes()),
+        Value::Bytes(s) => put(out, s),
+        Value::I64(n) => put(out, b.format(n).as_bytes()),
+        Value::U64(n) => put(out, b.format(n).as_bytes()),
         Value::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
         Value::Double(d) => out.extend_from_slice(format!("{d}").as_bytes()),
         Value::Ip(ip) => out.extend_from_slice(ip.to_string().as_bytes()),

@@ -60,8 +60,11 @@ pub trait Sink {
     type Error;
     /// One event.
     fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error>;
-    /// An unknown block was skipped.
-    fn unknown_block(&mut self, _input: usize, _block: &scap::Block<'_>) {}
+    /// A non-event record (section header, metadata block, unknown block), in file order,
+    /// after the state has applied it. Writers copy metadata from here.
+    fn record(&mut self, _input: usize, _record: &Record<'_>) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// Reports progress in bytes of input consumed.
@@ -159,19 +162,24 @@ impl<'c> Session<'c> {
         loop {
             for (idx, input) in inputs.iter_mut().enumerate() {
                 if input.pending.is_none() && !input.done {
-                    fill(idx, input, sink, &mut summary);
+                    fill(idx, input, sink, &mut summary)?;
                 }
             }
             // The input whose pending event is oldest goes next (stable: lower index wins).
-            let mut best: Option<(usize, u64)> = None;
-            for (idx, input) in inputs.iter().enumerate() {
-                if let Some(ev) = &input.pending {
-                    if best.is_none_or(|(_, ts)| ev.ts() < ts) {
-                        best = Some((idx, ev.ts()));
+            let idx = if inputs.len() == 1 {
+                0
+            } else {
+                let mut best: Option<(usize, u64)> = None;
+                for (idx, input) in inputs.iter().enumerate() {
+                    if let Some(ev) = &input.pending {
+                        if best.is_none_or(|(_, ts)| ev.ts() < ts) {
+                            best = Some((idx, ev.ts()));
+                        }
                     }
                 }
-            }
-            let Some((idx, _)) = best else { break };
+                let Some((idx, _)) = best else { break };
+                idx
+            };
             let Some(input) = inputs.get_mut(idx) else {
                 break;
             };
@@ -207,7 +215,8 @@ impl<'c> Session<'c> {
             };
             let go_on = sink.event(&ctx)?;
             prev_ts = ctx.event.ts();
-            if let Some(p) = progress {
+            // Checking every 4096 events keeps progress off the per-event cost.
+            if let Some(p) = progress.filter(|_| num % 4096 == 0) {
                 let done: u64 = inputs.iter().map(|i| i.records.position()).sum();
                 if done >= next_progress {
                     p.on_bytes(done, total);
@@ -228,34 +237,41 @@ impl<'c> Session<'c> {
 }
 
 /// Advance `input` to its next event, applying metadata on the way.
-fn fill<'c, S: Sink>(idx: usize, input: &mut Input<'c>, sink: &mut S, summary: &mut Summary) {
+fn fill<'c, S: Sink>(
+    idx: usize,
+    input: &mut Input<'c>,
+    sink: &mut S,
+    summary: &mut Summary,
+) -> Result<(), S::Error> {
     loop {
-        match input.records.next() {
+        let rec = match input.records.next() {
             None => {
                 input.done = true;
-                return;
+                return Ok(());
             }
             Some(Err(error)) => {
                 summary.errors.push(InputError { input: idx, error });
                 input.done = true;
-                return;
+                return Ok(());
             }
             Some(Ok(Record::Event(ev))) => {
                 input.pending = Some(ev);
-                return;
+                return Ok(());
             }
-            Some(Ok(Record::Section(_))) => {
+            Some(Ok(rec)) => rec,
+        };
+        match &rec {
+            Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.
                 input.state = State::default();
                 input.latency.clear();
                 input.leading = true;
             }
-            Some(Ok(Record::Meta(block))) => input.state.load_meta(&block),
-            Some(Ok(Record::Unknown(block))) => {
-                summary.unknown_blocks += 1;
-                sink.unknown_block(idx, &block);
-            }
+            Record::Meta(block) => input.state.load_meta(block),
+            Record::Unknown(_) => summary.unknown_blocks += 1,
+            Record::Event(_) => {}
         }
+        sink.record(idx, &rec)?;
     }
 }
 

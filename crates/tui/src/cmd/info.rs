@@ -26,6 +26,9 @@ pub struct Report {
     last_ts: Option<u64>,
     cpus: Vec<u16>,
     threads_in_proclists: u64,
+    processes_in_proclists: u64,
+    hostname: Option<String>,
+    num_cpus: Option<u32>,
     error: Option<String>,
 }
 
@@ -73,7 +76,33 @@ fn analyze(path: &Path) -> Result<Report> {
                 r.sections.push(format!("{}.{}", s.major, s.minor));
                 *r.blocks.entry("SHB".into()).or_default() += 1;
             }
-            Record::Meta(b) => *r.blocks.entry(block_name(b.block_type())).or_default() += 1,
+            Record::Meta(b) => {
+                *r.blocks.entry(block_name(b.block_type())).or_default() += 1;
+                match scap::meta::parse(&b) {
+                    Ok(scap::meta::Meta::Threads(threads)) => {
+                        for t in threads {
+                            match t {
+                                Ok(t) => {
+                                    r.threads_in_proclists += 1;
+                                    if t.tid == t.pid {
+                                        r.processes_in_proclists += 1;
+                                    }
+                                }
+                                Err(e) => {
+                                    r.error = Some(e.to_string());
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(scap::meta::Meta::Machine(mi)) => {
+                        r.hostname = Some(String::from_utf8_lossy(mi.hostname()).into_owned());
+                        r.num_cpus = Some(mi.num_cpus);
+                    }
+                    Ok(_) => {}
+                    Err(e) => r.error = Some(e.to_string()),
+                }
+            }
             Record::Unknown(b) => {
                 *r.unknown_blocks
                     .entry(format!("0x{:x}", b.block_type()))
@@ -132,8 +161,15 @@ fn print_text(r: &Report) {
     if let (Some(a), Some(b)) = (r.first_ts, r.last_ts) {
         println!("  time range    {a} .. {b} ({:.3} s)", (b - a) as f64 / 1e9);
     }
+    if let Some(h) = &r.hostname {
+        println!("  machine       {h} ({} cpus)", r.num_cpus.unwrap_or(0));
+    }
     let cpus: Vec<String> = r.cpus.iter().map(u16::to_string).collect();
-    println!("  cpus          {}", cpus.join(","));
+    println!("  cpus seen     {}", cpus.join(","));
+    println!(
+        "  processes     {} ({} threads in process lists)",
+        r.processes_in_proclists, r.threads_in_proclists
+    );
     let mut types: Vec<(&String, &u64)> = r.event_types.iter().collect();
     types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     println!("  event types   {}", types.len());

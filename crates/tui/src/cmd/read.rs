@@ -105,14 +105,111 @@ impl<W: Write> Sink for Printer<W> {
         Ok(self.limit.is_none_or(|n| self.shown < n))
     }
 
-    fn unknown_block(&mut self, input: usize, block: &scap::Block<'_>) {
-        eprintln!(
-            "warning: input {}: skipped unknown block 0x{:x} at offset {}",
-            input + 1,
-            block.block_type(),
-            block.offset()
-        );
+    fn record(&mut self, input: usize, rec: &scap::Record<'_>) -> io::Result<()> {
+        if let scap::Record::Unknown(block) = rec {
+            warn_unknown(input, block);
+        }
+        Ok(())
     }
+}
+
+/// Unknown blocks are skipped, never silently.
+fn warn_unknown(input: usize, block: &scap::Block<'_>) {
+    eprintln!(
+        "warning: input {}: skipped unknown block 0x{:x} at offset {}",
+        input + 1,
+        block.block_type(),
+        block.offset()
+    );
+}
+
+/// `-w`: copies metadata and writes every event; events a filter rejects but that change
+/// state are kept as STATE_ONLY (sysdig's -F), so the file reads back with the same names.
+struct CaptureWriter<W: Write> {
+    writer: scap::Writer<W>,
+    shown: u64,
+    limit: Option<u64>,
+    started: Vec<bool>,
+}
+
+impl<W: Write> Sink for CaptureWriter<W> {
+    type Error = scap::write::WriteError;
+
+    fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error> {
+        self.writer.write_event(&ctx.event)?;
+        if ctx.hidden == Hidden::No {
+            self.shown += 1;
+        }
+        Ok(self.limit.is_none_or(|n| self.shown < n))
+    }
+
+    fn record(&mut self, input: usize, rec: &scap::Record<'_>) -> Result<(), Self::Error> {
+        match rec {
+            scap::Record::Section(_) => {
+                // The writer opened the first section; a later one in an input starts anew.
+                let started = self.started.get(input).copied().unwrap_or(false);
+                if started {
+                    self.writer.new_section()?;
+                }
+                if let Some(s) = self.started.get_mut(input) {
+                    *s = true;
+                }
+            }
+            scap::Record::Meta(block) => self.writer.write_raw_block(block.raw())?,
+            scap::Record::Unknown(block) => warn_unknown(input, block),
+            scap::Record::Event(_) => {}
+        }
+        Ok(())
+    }
+}
+
+fn write_capture(
+    cli: &Cli,
+    args: &ReadArgs,
+    captures: &[scap::Capture],
+    out: &std::path::Path,
+    files: &[PathBuf],
+) -> Result<ExitCode> {
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let writer = scap::Writer::new(
+        io::BufWriter::new(file),
+        scap::write::Options {
+            gzip: args.compress,
+        },
+    )
+    .with_context(|| format!("writing {}", out.display()))?;
+    let mut sink = CaptureWriter {
+        writer,
+        shown: 0,
+        limit: args.numevents,
+        started: vec![false; captures.len()],
+    };
+    let total = captures.iter().map(|c| c.data().len() as u64).sum();
+    let bar = Bar::new(total, cli.no_progress || cli.quiet);
+    let summary = Session::new(captures)
+        .run(&mut sink, bar.as_ref().map(|b| b as _))
+        .with_context(|| format!("writing {}", out.display()))?;
+    drop(bar);
+    let mut inner = sink
+        .writer
+        .finish()
+        .with_context(|| format!("writing {}", out.display()))?;
+    inner
+        .flush()
+        .with_context(|| format!("writing {}", out.display()))?;
+    Ok(report_errors(&summary, files))
+}
+
+/// Print the reader errors that ended inputs early; exit 1 if there were any.
+fn report_errors(summary: &engine::session::Summary, files: &[PathBuf]) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    for e in &summary.errors {
+        let path = files.get(e.input).map(|p| p.display().to_string());
+        eprintln!("scapkit: {}: {}", path.unwrap_or_default(), e.error);
+        code = ExitCode::from(1);
+    }
+    code
 }
 
 /// Run `scapkit read`.
@@ -150,8 +247,8 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    if args.write.is_some() {
-        bail!("-w is not supported by this build yet");
+    if let Some(out) = &args.write {
+        return write_capture(cli, args, &captures, out, &files);
     }
     let total = captures.iter().map(|c| c.data().len() as u64).sum();
     let bar = Bar::new(total, cli.no_progress || cli.quiet);
@@ -176,11 +273,5 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .context("writing output")?;
     printer.out.flush().context("writing output")?;
     drop(bar);
-    let mut code = ExitCode::SUCCESS;
-    for e in &summary.errors {
-        let path = files.get(e.input).map(|p| p.display().to_string());
-        eprintln!("scapkit: {}: {}", path.unwrap_or_default(), e.error);
-        code = ExitCode::from(1);
-    }
-    Ok(code)
+    Ok(report_errors(&summary, &files))
 }

@@ -1,0 +1,131 @@
+//! The `scapkit` command line on the bundled sample: exit codes, flags, round trips.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample.scap")
+}
+
+fn scapkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scapkit"))
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scapkit-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn read_default_format() {
+    let out = scapkit(&["read", sample().to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // procinfo events are internal: hidden without -D.
+    assert!(!text.contains("procinfo"));
+    assert!(
+        text.contains("cat (1201) < openat fd=3(<f>/etc/passwd)"),
+        "{text}"
+    );
+    let with_d = scapkit(&["read", "-D", sample().to_str().unwrap()]);
+    assert!(String::from_utf8(with_d.stdout)
+        .unwrap()
+        .contains("procinfo"));
+}
+
+#[test]
+fn numevents_and_raw_fields() {
+    let out = scapkit(&[
+        "read",
+        "-r",
+        sample().to_str().unwrap(),
+        "-n",
+        "3",
+        "-p",
+        "%evt.num %evt.cpu %evt.dir %evt.type",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
+fn write_then_read_back_is_identical() {
+    let out_path = tmp("copy.scap.gz");
+    let w = scapkit(&[
+        "read",
+        sample().to_str().unwrap(),
+        "-w",
+        out_path.to_str().unwrap(),
+        "-z",
+    ]);
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let fmt = "*%evt.num %evt.rawtime %evt.cpu %proc.name %thread.tid %evt.dir %evt.type %evt.args";
+    let a = scapkit(&["read", "-D", sample().to_str().unwrap(), "-p", fmt]);
+    let b = scapkit(&["read", "-D", out_path.to_str().unwrap(), "-p", fmt]);
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let cap = scap::Capture::open(&out_path).unwrap();
+    assert_eq!(cap.compression(), scap::Compression::Gzip);
+}
+
+#[test]
+fn info_text_and_json() {
+    let out = scapkit(&["info", sample().to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("events        300"), "{text}");
+    assert!(text.contains("PL_V9=1"), "{text}");
+    let out = scapkit(&["info", "--json", sample().to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["events"], 300);
+    assert_eq!(v[0]["compression"], "none");
+    assert_eq!(v[0]["sections"][0], "1.2");
+}
+
+#[test]
+fn bad_inputs_exit_1_with_a_clear_message() {
+    let not_scap = tmp("not.scap");
+    std::fs::write(&not_scap, b"just some text\n").unwrap();
+    let out = scapkit(&["read", not_scap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a scap capture") && err.contains("not.scap"),
+        "{err}"
+    );
+
+    let missing = scapkit(&["read", "/nonexistent/x.scap"]);
+    assert_eq!(missing.status.code(), Some(1));
+
+    let bad_fmt = scapkit(&["read", sample().to_str().unwrap(), "-p", "%evt.nmu"]);
+    assert_eq!(bad_fmt.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_fmt.stderr).contains("did you mean 'evt.num'"));
+}
+
+#[test]
+fn truncated_capture_prints_every_complete_event_then_fails() {
+    let data = std::fs::read(sample()).unwrap();
+    let cut = tmp("cut.scap");
+    std::fs::write(&cut, &data[..data.len() - 50]).unwrap();
+    let full = scapkit(&["read", "-D", sample().to_str().unwrap(), "-p", "*%evt.num"]);
+    let part = scapkit(&["read", "-D", cut.to_str().unwrap(), "-p", "*%evt.num"]);
+    assert_eq!(part.status.code(), Some(1));
+    let (f, p) = (
+        String::from_utf8(full.stdout).unwrap(),
+        String::from_utf8(part.stdout).unwrap(),
+    );
+    assert!(f.starts_with(&p) && p.lines().count() == f.lines().count() - 1);
+    let err = String::from_utf8_lossy(&part.stderr);
+    assert!(
+        err.contains("cut.scap") && err.contains("truncated") && err.contains("offset 0x"),
+        "{err}"
+    );
+}
