@@ -32,10 +32,11 @@ impl Sink for Columns {
             return Ok(true);
         }
         // Without `*`, sysdig skips events with a field it cannot resolve.
-        let Some(name) = fields::extract(ctx, &self.name) else {
+        let (mut s1, mut s2) = (fields::Scratch::default(), fields::Scratch::default());
+        let Some(name) = fields::extract(ctx, &self.name, &mut s1) else {
             return Ok(true);
         };
-        let tid = fields::extract(ctx, &self.tid)
+        let tid = fields::extract(ctx, &self.tid, &mut s2)
             .and_then(|v| v.as_i64())
             .unwrap();
         let name = String::from_utf8_lossy(name.as_bytes().unwrap()).into_owned();
