@@ -646,12 +646,9 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
     let exepath = bytes(find(ev, "trusted_exepath"))
         .or_else(|| bytes(find(ev, "filename")))
         .or_else(|| bytes(en.and_then(|e| e.value("filename"))));
-    match exepath {
-        Some(p) => {
-            let cwd = t.cwd.clone();
-            paths::resolve(&cwd, p, &mut t.exepath);
-        }
-        None => {}
+    if let Some(p) = exepath {
+        let cwd = t.cwd.clone();
+        paths::resolve(&cwd, p, &mut t.exepath);
     }
     t.clone_ts = ev.ts();
     t.refresh_text();
