@@ -47,14 +47,15 @@ fn thread<'s>(ctx: &'s EventCtx<'_>) -> Option<&'s Thread> {
     ctx.state.thread(ctx.event.tid() as i64)
 }
 
-/// Ancestor `n` of `t` (1 = parent).
+/// Ancestor `n` of thread `t` (1 = parent), following each thread's parent tid as libsinsp
+/// does.
 fn ancestor<'s>(state: &'s State, t: &'s Thread, n: usize) -> Option<&'s Thread> {
-    let mut cur = state.process(t.tid).unwrap_or(t);
+    let mut cur = t;
     for _ in 0..n {
-        if cur.ptid <= 0 {
+        if cur.ptid < 0 {
             return None;
         }
-        let next = state.process(cur.ptid)?;
+        let next = state.thread(cur.ptid)?;
         if next.tid == cur.tid {
             return None;
         }
@@ -84,34 +85,34 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, field: &Field) -> Optio
     let text = |b: &'s [u8]| Some(Value::Bytes(b));
     match id {
         Id::Tid => None,
-        Id::Vtid => Some(Value::I64(t.vtid)),
+        Id::Vtid => (t.vtid >= 0).then_some(Value::I64(t.vtid)),
         Id::IsMain => Some(Value::Bool(t.tid == t.pid)),
         Id::Name => text(&t.comm),
         Id::Pid => Some(Value::I64(t.pid)),
-        Id::Vpid => Some(Value::I64(t.vpid)),
-        Id::Ppid => Some(Value::I64(t.ptid)),
+        Id::Vpid => (t.vpid >= 0).then_some(Value::I64(t.vpid)),
+        Id::Ppid => Some(Value::I64(main.ptid)),
         Id::Exe => text(&t.exe),
         Id::Exepath => text(&t.exepath),
         Id::Args => text(&t.args_text),
         Id::Cmdline => text(&t.cmdline),
-        Id::Cwd => text(&t.cwd),
+        Id::Cwd => text(&main.cwd),
         Id::Env => text(&main.env_text),
         Id::Tty => Some(Value::I64(i64::from(t.tty))),
         Id::Sid => Some(Value::I64(t.sid)),
         Id::Sname => text(&state.process(t.sid)?.comm),
         Id::Vpgid => Some(Value::I64(t.vpgid)),
         Id::IsVpgidLeader => Some(Value::Bool(t.vpid == t.vpgid)),
-        Id::Nthreads => Some(Value::U64(state.process_threads(t.pid) as u64)),
+        Id::Nthreads => Some(Value::U64(state.process_threads(t.pid).max(1) as u64)),
         Id::Pname => text(&ancestor(state, t, 1)?.comm),
         Id::Pcmdline => text(&ancestor(state, t, 1)?.cmdline),
         Id::Pexe => text(&ancestor(state, t, 1)?.exe),
         Id::Pexepath => text(&ancestor(state, t, 1)?.exepath),
-        Id::Aname => text(&ancestor(state, t, index(field))?.comm),
-        Id::Apid => Some(Value::I64(ancestor(state, t, index(field))?.pid)),
-        Id::Aexepath => text(&ancestor(state, t, index(field))?.exepath),
+        Id::Aname => text(&ancestor(state, main, index(field))?.comm),
+        Id::Apid => Some(Value::I64(ancestor(state, main, index(field))?.pid)),
+        Id::Aexepath => text(&ancestor(state, main, index(field))?.exepath),
         Id::Loginshellid => {
             let mut found = None;
-            let mut cur = Some(main);
+            let mut cur = Some(t);
             let mut hops = 0;
             while let Some(c) = cur {
                 if SHELLS.contains(&c.comm.as_slice()) {

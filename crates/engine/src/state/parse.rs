@@ -496,7 +496,13 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     // In the child (res 0) the parameters describe the child; in the parent, the parent.
     let (child, pid, ptid, parent_tid) = if res == 0 {
         let pid = p_pid;
-        (tid, pid, p_ptid, p_ptid)
+        // A new thread's parent is its process's main thread.
+        let ptid = if flags & CL_CLONE_THREAD != 0 {
+            pid
+        } else {
+            p_ptid
+        };
+        (tid, pid, ptid, ptid)
     } else {
         let pid = if flags & CL_CLONE_THREAD != 0 {
             p_pid
@@ -550,7 +556,7 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     } else if parent.is_none() {
         t.comm = paths::file_name(&t.exe).to_vec();
     }
-    if let Some(b) = bytes(find(ev, "cwd")) {
+    if let Some(b) = bytes(find(ev, "cwd")).filter(|b| !b.is_empty()) {
         t.cwd = b.to_vec();
         paths::ensure_trailing_slash(&mut t.cwd);
     }
@@ -567,10 +573,10 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     if let Some(v) = uint(find(ev, "gid")) {
         t.gid = v as u32;
     }
-    t.vtid = int(find(ev, "vtid")).unwrap_or(child);
-    t.vpid = int(find(ev, "vpid")).unwrap_or(pid);
-    if res > 0 {
-        // The parent's event: vtid/vpid describe the parent.
+    if res == 0 {
+        t.vtid = int(find(ev, "vtid")).unwrap_or(-1);
+        t.vpid = int(find(ev, "vpid")).unwrap_or(-1);
+    } else {
         t.vtid = child;
         t.vpid = pid;
     }
@@ -617,12 +623,7 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
         if let Some(v) = int(find(ev, "ptid")) {
             t.ptid = v;
         }
-        if let Some(b) = bytes(find(ev, "cwd")) {
-            t.cwd = b.to_vec();
-            paths::ensure_trailing_slash(&mut t.cwd);
-        }
-        t.vtid = t.tid;
-        t.vpid = t.pid;
+        // libsinsp leaves the cwd of a thread first seen at its execve unknown.
     }
     if let Some(v) = uint(find(ev, "fdlimit")) {
         t.fdlimit = v;
@@ -645,12 +646,9 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
     let exepath = bytes(find(ev, "trusted_exepath"))
         .or_else(|| bytes(find(ev, "filename")))
         .or_else(|| bytes(en.and_then(|e| e.value("filename"))));
-    match exepath {
-        Some(p) => {
-            let cwd = t.cwd.clone();
-            paths::resolve(&cwd, p, &mut t.exepath);
-        }
-        None => t.exepath = t.exe.clone(),
+    if let Some(p) = exepath {
+        let cwd = t.cwd.clone();
+        paths::resolve(&cwd, p, &mut t.exepath);
     }
     t.clone_ts = ev.ts();
     t.refresh_text();
@@ -663,8 +661,10 @@ impl Thread {
             tid,
             pid: tid,
             ptid: -1,
-            vtid: tid,
-            vpid: tid,
+            sid: -1,
+            vpgid: -1,
+            vtid: -1,
+            vpid: -1,
             comm: b"<NA>".to_vec(),
             exe: b"<NA>".to_vec(),
             uid: u32::MAX,
