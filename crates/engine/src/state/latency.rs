@@ -1,7 +1,5 @@
 //! `evt.latency`: time between a syscall's enter event and its exit, per thread.
 
-use std::collections::HashMap;
-
 use scap::table::Direction;
 use scap::Event;
 
@@ -9,7 +7,7 @@ use scap::Event;
 #[derive(Debug, Default)]
 pub struct LatencyTracker {
     /// tid -> (type, ts) of its last event.
-    last: HashMap<i64, (u16, u64)>,
+    last: super::hash::IntMap<i64, (u16, u64)>,
 }
 
 impl LatencyTracker {

@@ -5,6 +5,7 @@
 //! ...). Lookups are hash-map O(1); memory is bounded by live threads and fds.
 
 mod container;
+mod hash;
 mod meta;
 mod parse;
 pub mod paths;
@@ -12,6 +13,8 @@ pub mod paths;
 mod tests;
 
 use std::collections::HashMap;
+
+use hash::IntMap;
 use std::net::IpAddr;
 
 mod latency;
@@ -374,14 +377,14 @@ pub(crate) struct Enter {
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
 #[derive(Debug, Default)]
 pub struct State {
-    threads: HashMap<i64, Thread>,
+    threads: IntMap<i64, Thread>,
     /// fd tables, keyed by pid (threads share their process's table).
-    fds: HashMap<i64, HashMap<i64, Fd>>,
-    users: HashMap<u32, User>,
-    groups: HashMap<u32, Group>,
+    fds: IntMap<i64, IntMap<i64, Fd>>,
+    users: IntMap<u32, User>,
+    groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
     /// Last enter event per thread.
-    enters: HashMap<i64, Enter>,
+    enters: IntMap<i64, Enter>,
     /// Thread to remove before the next event (libsinsp removes exited threads lazily).
     tid_to_remove: Option<i64>,
     /// fd to remove before the next event: `(pid, fd)`.
