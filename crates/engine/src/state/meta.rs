@@ -138,7 +138,10 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
             fd.set_server(IpAddr::V6(ip), port);
             fd.l4proto = l4proto;
         }
-        FdDetail::Unix { name, .. } => fd.name = name.to_vec(),
+        // Names read from /proc/net/unix keep the line's newline; libsinsp shows none.
+        FdDetail::Unix { name, .. } => {
+            fd.name = name.strip_suffix(b"\n").unwrap_or(name).to_vec();
+        }
     }
     fd
 }

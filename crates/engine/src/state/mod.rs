@@ -146,6 +146,9 @@ pub struct Fd {
     pub ino: u64,
     /// Socket family for sockets whose type is not yet known (`PPM_AF_*`).
     pub family: u8,
+    /// Layer-4 protocol implied by the socket type, applied once the socket gets an address
+    /// (libsinsp shows none before).
+    pub sock_l4: u8,
 }
 
 /// scap fd type ids (`scap_fd_type`).
