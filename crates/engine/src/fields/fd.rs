@@ -75,14 +75,17 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
         Id::Sip => Value::Ip(fd.dip?),
         Id::Cport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
         Id::Port | Id::Sport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
-        Id::Lip if fd.is_server => Value::Ip(fd.dip?),
-        Id::Lip => Value::Ip(fd.sip?),
-        Id::Rip if fd.is_server => Value::Ip(fd.sip?),
-        Id::Rip => Value::Ip(fd.dip?),
-        Id::Lport if fd.is_server => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
-        Id::Lport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
-        Id::Rport if fd.is_server => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
-        Id::Rport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        // sysdig 0.29 calls local the side whose address is one of the machine's.
+        Id::Lip | Id::Rip | Id::Lport | Id::Rport => {
+            let (sip, dip) = (fd.sip?, fd.dip?);
+            let src_local = state.is_local_ip(sip);
+            match (id, src_local) {
+                (Id::Lip, true) | (Id::Rip, false) => Value::Ip(sip),
+                (Id::Lip, false) | (Id::Rip, true) => Value::Ip(dip),
+                (Id::Lport, true) | (Id::Rport, false) => Value::U64(u64::from(fd.sport)),
+                _ => Value::U64(u64::from(fd.dport)),
+            }
+        }
         Id::L4proto => Value::Bytes(match fd.l4proto {
             2 => b"tcp",
             3 => b"udp",
@@ -95,6 +98,11 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
             _ if fd.is_ip() => b"ip",
             fd_kind::UNIX_SOCK => b"unix",
             _ => return None,
+        }),
+        Id::IsServer if fd.is_ip() => Value::Bool(match fd.dip {
+            Some(ip) => state.is_local_ip(ip),
+            // sysdig 0.29 reads an unset IPv6 tuple as local, an unset IPv4 one as not.
+            None => matches!(fd.kind, fd_kind::IPV6_SOCK | fd_kind::IPV6_SERVSOCK),
         }),
         Id::IsServer => Value::Bool(fd.is_server),
         Id::Connected => Value::Bool(fd.is_ip() && fd.sip.is_some() && fd.dip.is_some()),

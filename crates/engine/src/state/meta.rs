@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use scap::meta::{FdDetail, FdInfo, Meta, UserEntry};
+use scap::meta::{FdDetail, FdInfo, IfaceAddr, Meta, UserEntry};
 use scap::Block;
 
 use super::{fd_kind, paths, Fd, Group, State, Thread, User};
@@ -86,6 +86,17 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                             },
                         );
                     }
+                }
+            }
+        }
+        Meta::Interfaces(iter) => {
+            for i in iter.flatten() {
+                let ip = match i.addr {
+                    IfaceAddr::V4 { addr, .. } => IpAddr::V4(addr),
+                    IfaceAddr::V6 { addr, .. } => IpAddr::V6(addr),
+                };
+                if !state.local_ips.contains(&ip) {
+                    state.local_ips.push(ip);
                 }
             }
         }
