@@ -38,8 +38,10 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
     let tid = ctx.event.tid() as i64;
     let Some(num) = state.event_fd_num() else {
         let failed = state.failed_open_name();
-        return (matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty())
-            .then_some(Value::Bytes(failed));
+        if matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty() {
+            return Some(Value::Bytes(failed));
+        }
+        return no_fd(id, ctx);
     };
     if let Id::Num = id {
         return Some(Value::I64(num));
@@ -99,15 +101,37 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
             fd_kind::UNIX_SOCK => b"unix",
             _ => return None,
         }),
-        Id::IsServer if fd.is_ip() => Value::Bool(match fd.dip {
-            Some(ip) => state.is_local_ip(ip),
-            // sysdig 0.29 reads an unset IPv6 tuple as local, an unset IPv4 one as not.
-            None => matches!(fd.kind, fd_kind::IPV6_SOCK | fd_kind::IPV6_SERVSOCK),
-        }),
+        // An unset tuple reads as 0.0.0.0, which sysdig 0.29 mostly counts as local.
+        Id::IsServer if fd.is_ip() => Value::Bool(fd.dip.is_none_or(|ip| state.is_local_ip(ip))),
         Id::IsServer => Value::Bool(fd.is_server),
         Id::Connected => Value::Bool(fd.is_ip() && fd.sip.is_some() && fd.dip.is_some()),
         Id::Ino => Value::I64(fd.ino as i64),
     })
+}
+
+/// What sysdig 0.29 shows for an fd event that has no fd yet (the enter of an fd-creating
+/// call, or a failed one): fd number -1 and the kind the call creates.
+fn no_fd<'s>(id: Id, ctx: &'s EventCtx<'_>) -> Option<Value<'s>> {
+    let ty = ctx.event.event_type();
+    let info = crate::session::display_table(ty).event(ty)?;
+    let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
+    if info.flags & fd_flags == 0 {
+        return None;
+    }
+    match id {
+        Id::Num => Some(Value::I64(-1)),
+        Id::Typechar => Some(Value::Bytes(match info.name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => b"f",
+            "socket" | "accept" | "accept4" => b"4",
+            "pipe" | "pipe2" => b"p",
+            "signalfd" | "signalfd4" => b"s",
+            "eventfd" | "eventfd2" => b"e",
+            "timerfd_create" => b"t",
+            "inotify_init" | "inotify_init1" => b"i",
+            _ => b"o",
+        })),
+        _ => None,
+    }
 }
 
 fn typechar(fd: &Fd) -> &'static [u8] {
