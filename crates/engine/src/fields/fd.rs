@@ -38,8 +38,10 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
     let tid = ctx.event.tid() as i64;
     let Some(num) = state.event_fd_num() else {
         let failed = state.failed_open_name();
-        return (matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty())
-            .then_some(Value::Bytes(failed));
+        if matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty() {
+            return Some(Value::Bytes(failed));
+        }
+        return no_fd(id, ctx);
     };
     if let Id::Num = id {
         return Some(Value::I64(num));
@@ -75,14 +77,17 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
         Id::Sip => Value::Ip(fd.dip?),
         Id::Cport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
         Id::Port | Id::Sport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
-        Id::Lip if fd.is_server => Value::Ip(fd.dip?),
-        Id::Lip => Value::Ip(fd.sip?),
-        Id::Rip if fd.is_server => Value::Ip(fd.sip?),
-        Id::Rip => Value::Ip(fd.dip?),
-        Id::Lport if fd.is_server => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
-        Id::Lport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
-        Id::Rport if fd.is_server => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
-        Id::Rport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
+        // sysdig 0.29 calls local the side whose address is one of the machine's.
+        Id::Lip | Id::Rip | Id::Lport | Id::Rport => {
+            let (sip, dip) = (fd.sip?, fd.dip?);
+            let src_local = state.is_local_ip(sip);
+            match (id, src_local) {
+                (Id::Lip, true) | (Id::Rip, false) => Value::Ip(sip),
+                (Id::Lip, false) | (Id::Rip, true) => Value::Ip(dip),
+                (Id::Lport, true) | (Id::Rport, false) => Value::U64(u64::from(fd.sport)),
+                _ => Value::U64(u64::from(fd.dport)),
+            }
+        }
         Id::L4proto => Value::Bytes(match fd.l4proto {
             2 => b"tcp",
             3 => b"udp",
@@ -96,10 +101,37 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
             fd_kind::UNIX_SOCK => b"unix",
             _ => return None,
         }),
+        // An unset tuple reads as 0.0.0.0, which sysdig 0.29 mostly counts as local.
+        Id::IsServer if fd.is_ip() => Value::Bool(fd.dip.is_none_or(|ip| state.is_local_ip(ip))),
         Id::IsServer => Value::Bool(fd.is_server),
         Id::Connected => Value::Bool(fd.is_ip() && fd.sip.is_some() && fd.dip.is_some()),
         Id::Ino => Value::I64(fd.ino as i64),
     })
+}
+
+/// What sysdig 0.29 shows for an fd event that has no fd yet (the enter of an fd-creating
+/// call, or a failed one): fd number -1 and the kind the call creates.
+fn no_fd<'s>(id: Id, ctx: &'s EventCtx<'_>) -> Option<Value<'s>> {
+    let ty = ctx.event.event_type();
+    let info = crate::session::display_table(ty).event(ty)?;
+    let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
+    if info.flags & fd_flags == 0 {
+        return None;
+    }
+    match id {
+        Id::Num => Some(Value::I64(-1)),
+        Id::Typechar => Some(Value::Bytes(match info.name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => b"f",
+            "socket" | "accept" | "accept4" => b"4",
+            "pipe" | "pipe2" => b"p",
+            "signalfd" | "signalfd4" => b"s",
+            "eventfd" | "eventfd2" => b"e",
+            "timerfd_create" => b"t",
+            "inotify_init" | "inotify_init1" => b"i",
+            _ => b"o",
+        })),
+        _ => None,
+    }
 }
 
 fn typechar(fd: &Fd) -> &'static [u8] {

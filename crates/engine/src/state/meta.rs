@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use scap::meta::{FdDetail, FdInfo, Meta, UserEntry};
+use scap::meta::{FdDetail, FdInfo, IfaceAddr, Meta, UserEntry};
 use scap::Block;
 
 use super::{fd_kind, paths, Fd, Group, State, Thread, User};
@@ -89,6 +89,17 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                 }
             }
         }
+        Meta::Interfaces(iter) => {
+            for i in iter.flatten() {
+                let ip = match i.addr {
+                    IfaceAddr::V4 { addr, .. } => IpAddr::V4(addr),
+                    IfaceAddr::V6 { addr, .. } => IpAddr::V6(addr),
+                };
+                if !state.local_ips.contains(&ip) {
+                    state.local_ips.push(ip);
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -138,7 +149,10 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
             fd.set_server(IpAddr::V6(ip), port);
             fd.l4proto = l4proto;
         }
-        FdDetail::Unix { name, .. } => fd.name = name.to_vec(),
+        // Names read from /proc/net/unix keep the line's newline; libsinsp shows none.
+        FdDetail::Unix { name, .. } => {
+            fd.name = name.strip_suffix(b"\n").unwrap_or(name).to_vec();
+        }
     }
     fd
 }

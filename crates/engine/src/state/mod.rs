@@ -152,6 +152,9 @@ pub struct Fd {
     pub ino: u64,
     /// Socket family for sockets whose type is not yet known (`PPM_AF_*`).
     pub family: u8,
+    /// Layer-4 protocol implied by the socket type, applied once the socket gets an address
+    /// (libsinsp shows none before).
+    pub sock_l4: u8,
 }
 
 /// scap fd type ids (`scap_fd_type`).
@@ -393,6 +396,8 @@ pub struct State {
     event_fd: Option<i64>,
     /// Resolved path of a failed open, shown as `fd.name` as libsinsp does.
     failed_open: Vec<u8>,
+    /// Addresses of the machine's interfaces (interface list).
+    local_ips: Vec<IpAddr>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
     sockets_unfixed: bool,
     /// Number of metadata blocks applied.
@@ -466,6 +471,12 @@ impl State {
     /// The resolved path of the current event if it is an open that failed (empty otherwise).
     pub fn failed_open_name(&self) -> &[u8] {
         &self.failed_open
+    }
+
+    /// True if `ip` belongs to the capturing machine (one of its interfaces), as sysdig 0.29
+    /// decides which side of a socket is local.
+    pub fn is_local_ip(&self, ip: IpAddr) -> bool {
+        self.local_ips.contains(&ip)
     }
 
     /// User `uid`, if the capture listed it.

@@ -212,7 +212,7 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             };
             let f = Fd {
                 kind,
-                l4proto,
+                sock_l4: l4proto,
                 family: domain,
                 ..Fd::default()
             };
@@ -229,6 +229,9 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
                 if let Some(f) = state.fd_mut(tid, fd) {
                     apply_tuple(f, &t, false);
+                    if f.is_ip() && f.l4proto == 0 {
+                        f.l4proto = f.sock_l4;
+                    }
                 }
             }
         }
@@ -242,6 +245,10 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             };
             if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
                 apply_tuple(&mut f, &t, true);
+            }
+            if f.is_ip() {
+                // Only stream sockets accept connections.
+                f.l4proto = L4_TCP;
             }
             f.is_server = true;
             state.add_fd(tid, fd, f);
@@ -257,10 +264,12 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             if let Some(f) = state.fd_mut(tid, fd) {
                 match addr {
                     Some(ParamValue::SockAddr(SockAddr::V4 { ip, port })) => {
+                        f.l4proto = f.sock_l4;
                         f.kind = fd_kind::IPV4_SERVSOCK;
                         f.set_server(IpAddr::from(ip), port);
                     }
                     Some(ParamValue::SockAddr(SockAddr::V6 { ip, port })) => {
+                        f.l4proto = f.sock_l4;
                         f.kind = fd_kind::IPV6_SERVSOCK;
                         f.set_server(IpAddr::from(ip), port);
                     }
