@@ -1,1 +1,4 @@
 //! The scapkit engine.
+
+pub mod fields;
+pub mod filter;

@@ -1,0 +1,3 @@
+//! Fields: value types (the registry comes with the lead's merge).
+
+pub mod value;
