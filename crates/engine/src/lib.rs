@@ -4,10 +4,12 @@
 //!   events, inputs merged by timestamp) and hands events to a [`session::Sink`].
 //! - [`state`]: threads, processes and fds rebuilt from the capture.
 //! - [`fields`]: the field registry and typed extraction.
+//! - [`filter`]: the filter language: parse, compile against the registry, evaluate.
 //! - [`output`]: format strings and sysdig-compatible rendering.
 #![deny(missing_docs)]
 
 pub mod fields;
+pub mod filter;
 pub mod output;
 pub mod session;
 pub mod state;
