@@ -6,10 +6,12 @@
 //! - [`fields`]: the field registry and typed extraction.
 //! - [`filter`]: the filter language: parse, compile against the registry, evaluate.
 //! - [`output`]: format strings and sysdig-compatible rendering.
+//! - [`query`]: a compiled filter over the built-in fields, ready to run on events.
 #![deny(missing_docs)]
 
 pub mod fields;
 pub mod filter;
 pub mod output;
+pub mod query;
 pub mod session;
 pub mod state;

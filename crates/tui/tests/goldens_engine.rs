@@ -34,6 +34,21 @@ const MUST_MATCH: &[&str] = &[
     "libs_sample.default",
     "libs_sample.p",
     "libs_sample.json",
+    "bencer_ex5_httpd.f_htdocs",
+    "bencer_ex5_nginx.f_sendfile",
+    "bencer_k8s_troubleshooting_capture.f_connect_ipv4",
+    "bencer_k8s_troubleshooting_capture.f_etcd_write",
+    "bencer_k8s_troubleshooting_capture.f_execve",
+    "falco_cat_write.f_cat",
+    "falco_connect_localhost.f_connect",
+    "falco_open_multiple_files.f_open",
+    "falco_ping_sendto.f_sendmsg",
+    "falco_psp_run_as_user_0_container.f_container",
+    "libs_e2e_curl_google.f_curl_ipv4",
+    "libs_e2e_curl_google.f_curl_ipv6",
+    "libs_e2e_curl_google.f_open",
+    "libs_e2e_single_ipv6_conn.f_ipv6",
+    "libs_sample.f_switch_cpu0",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.

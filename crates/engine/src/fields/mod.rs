@@ -3,6 +3,7 @@
 //! One module per field class; each declares its fields once (see [`registry`]) and
 //! implements their extraction.
 
+pub mod catalog;
 pub mod container;
 pub mod evt;
 mod extract;

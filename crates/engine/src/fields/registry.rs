@@ -95,6 +95,27 @@ pub fn all() -> impl Iterator<Item = &'static FieldDef> {
     CLASSES.iter().flat_map(|c| c.iter())
 }
 
+/// Resolve a field as written in a filter or a format: an exact name, or the longest
+/// registered name that takes an argument followed by `.ARG` (`evt.arg.fd` is `evt.arg`
+/// with argument `fd`, as libsinsp accepts it).
+pub fn resolve_name(name: &str) -> Option<(&'static FieldDef, Option<&str>)> {
+    if let Some(def) = lookup(name) {
+        return Some((def, None));
+    }
+    let mut best: Option<(&'static FieldDef, Option<&str>)> = None;
+    for def in all().filter(|d| d.arg != ArgKind::None) {
+        if let Some(rest) = name
+            .strip_prefix(def.name)
+            .and_then(|r| r.strip_prefix('.'))
+        {
+            if best.is_none_or(|(b, _)| def.name.len() > b.name.len()) {
+                best = Some((def, Some(rest)));
+            }
+        }
+    }
+    best
+}
+
 /// Look a field up by its exact name.
 pub fn lookup(name: &str) -> Option<&'static FieldDef> {
     all().find(|f| f.name == name)

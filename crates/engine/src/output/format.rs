@@ -125,30 +125,9 @@ impl Format {
     }
 }
 
-/// Resolve a field name, allowing `class.field.ARG` forms such as `evt.arg.fd`.
+/// Resolve a field name (see [`fields::registry::resolve_name`]).
 fn resolve(name: &str) -> Option<(&'static FieldDef, Option<String>)> {
-    if let Some(def) = fields::lookup(name) {
-        return Some((def, None));
-    }
-    // Longest registered prefix that takes an argument: `evt.arg.fd` -> (`evt.arg`, "fd").
-    let mut best: Option<(&'static FieldDef, Option<String>)> = None;
-    for def in fields::all() {
-        if def.arg == fields::ArgKind::None {
-            continue;
-        }
-        if let Some(rest) = name
-            .strip_prefix(def.name)
-            .and_then(|r| r.strip_prefix('.'))
-        {
-            if best
-                .as_ref()
-                .is_none_or(|(b, _)| def.name.len() > b.name.len())
-            {
-                best = Some((def, Some(rest.to_string())));
-            }
-        }
-    }
-    best
+    fields::registry::resolve_name(name).map(|(d, a)| (d, a.map(str::to_string)))
 }
 
 fn suggest(name: &str) -> String {

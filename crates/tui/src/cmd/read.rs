@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use engine::output::{
     BufMode, BufferOpts, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT, PLUGIN_FORMAT,
 };
+use engine::query::EventFilter;
 use engine::session::{EventCtx, Hidden, Session, Sink};
 
 use crate::cli::{Cli, ReadArgs};
@@ -66,6 +67,7 @@ fn buffer_opts(args: &ReadArgs) -> BufferOpts {
 }
 
 struct Printer<W: Write> {
+    filter: Option<EventFilter>,
     json: Option<JsonWriter>,
     line: LineWriter,
     plugin_line: Option<LineWriter>,
@@ -84,6 +86,11 @@ impl<W: Write> Sink for Printer<W> {
             Hidden::No => {}
             Hidden::Internal if self.debug => {}
             _ => return Ok(true),
+        }
+        if let Some(f) = &mut self.filter {
+            if !f.matches(ctx) {
+                return Ok(true);
+            }
         }
         let is_plugin = ctx.event.event_type() == scap::table::code::PLUGINEVENT_E;
         let shown = if let Some(j) = &mut self.json {
@@ -127,6 +134,7 @@ fn warn_unknown(input: usize, block: &scap::Block<'_>) {
 /// state are kept as STATE_ONLY (sysdig's -F), so the file reads back with the same names.
 struct CaptureWriter<W: Write> {
     writer: scap::Writer<W>,
+    filter: Option<EventFilter>,
     shown: u64,
     limit: Option<u64>,
     started: Vec<bool>,
@@ -136,9 +144,28 @@ impl<W: Write> Sink for CaptureWriter<W> {
     type Error = scap::write::WriteError;
 
     fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error> {
-        self.writer.write_event(&ctx.event)?;
-        if ctx.hidden == Hidden::No {
-            self.shown += 1;
+        let keep = match &mut self.filter {
+            Some(f) => f.matches(ctx),
+            None => true,
+        };
+        let ev = &ctx.event;
+        if keep {
+            self.writer.write_event(ev)?;
+            if ctx.hidden == Hidden::No {
+                self.shown += 1;
+            }
+        } else if changes_state(ctx) {
+            // Hidden from readers, but their state stays right: names read back the same.
+            let parts: Vec<&[u8]> = ev.params().collect();
+            let flags = ev.dump_flags() | scap::event::DF_STATE_ONLY;
+            self.writer.write_event_parts(
+                ev.ts(),
+                ev.tid(),
+                ev.cpu(),
+                flags,
+                ev.event_type(),
+                &parts,
+            )?;
         }
         Ok(self.limit.is_none_or(|n| self.shown < n))
     }
@@ -169,6 +196,7 @@ fn write_capture(
     captures: &[scap::Capture],
     out: &std::path::Path,
     files: &[PathBuf],
+    filter: Option<EventFilter>,
 ) -> Result<ExitCode> {
     let file =
         std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -181,6 +209,7 @@ fn write_capture(
     .with_context(|| format!("writing {}", out.display()))?;
     let mut sink = CaptureWriter {
         writer,
+        filter,
         shown: 0,
         limit: args.numevents,
         started: vec![false; captures.len()],
@@ -201,6 +230,16 @@ fn write_capture(
     Ok(report_errors(&summary, files))
 }
 
+/// Events that update thread or fd state (or carry initial state) must survive filtering.
+fn changes_state(ctx: &EventCtx<'_>) -> bool {
+    use scap::table::ef;
+    ctx.hidden == Hidden::InitialState
+        || ctx
+            .event
+            .info()
+            .is_some_and(|i| i.flags & (ef::CREATES_FD | ef::DESTROYS_FD | ef::MODIFIES_STATE) != 0)
+}
+
 /// Print the reader errors that ended inputs early; exit 1 if there were any.
 fn report_errors(summary: &engine::session::Summary, files: &[PathBuf]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
@@ -212,12 +251,20 @@ fn report_errors(summary: &engine::session::Summary, files: &[PathBuf]) -> ExitC
     code
 }
 
+/// Compile the filter words; an empty filter keeps every event.
+pub fn compile_filter(text: &str) -> Result<Option<EventFilter>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    EventFilter::compile(text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("invalid filter: {e}"))
+}
+
 /// Run `scapkit read`.
 pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
-    let (files, filter) = inputs(args)?;
-    if !filter.trim().is_empty() {
-        bail!("filter expressions are not supported by this build yet: '{filter}'");
-    }
+    let (files, filter_text) = inputs(args)?;
+    let filter = compile_filter(&filter_text)?;
     let custom = args.print.is_some();
     let format = Format::parse(args.print.as_deref().unwrap_or(DEFAULT_FORMAT))
         .context("invalid output format (-p)")?;
@@ -248,12 +295,13 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
     if let Some(out) = &args.write {
-        return write_capture(cli, args, &captures, out, &files);
+        return write_capture(cli, args, &captures, out, &files, filter);
     }
     let total = captures.iter().map(|c| c.data().len() as u64).sum();
     let bar = Bar::new(total, cli.no_progress || cli.quiet);
     let stdout = io::stdout();
     let mut printer = Printer {
+        filter,
         json,
         line,
         plugin_line,

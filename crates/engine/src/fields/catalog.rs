@@ -1,0 +1,113 @@
+//! The field registry as the filter compiler and evaluator see it.
+
+use scap::table;
+
+use super::registry::{self, ArgKind};
+use super::{extract, Field, FieldId, Scratch};
+use crate::filter::{
+    EventTypeSet, FieldCatalog, FieldSource, ResolveError, ResolvedField, ValueSink,
+};
+use crate::session::EventCtx;
+
+/// The built-in field classes (`evt`, `proc`, `thread`, `fd`, `user`, `group`, `container`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Registry;
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Field) -> bool {
+        self.def.id == other.def.id && self.arg == other.arg
+    }
+}
+
+impl FieldCatalog for Registry {
+    type Field = Field;
+
+    fn resolve(&self, name: &str, arg: Option<&str>) -> Result<ResolvedField<Field>, ResolveError> {
+        let (def, dotted) = registry::resolve_name(name).ok_or(ResolveError::Unknown)?;
+        let arg = match (dotted, arg) {
+            (Some(_), Some(_)) => {
+                return Err(ResolveError::Invalid(format!(
+                    "field '{name}' already has an argument"
+                )))
+            }
+            (Some(a), None) | (None, Some(a)) => Some(a),
+            (None, None) => None,
+        };
+        match (def.arg, arg) {
+            (ArgKind::None, Some(a)) => {
+                return Err(ResolveError::Invalid(format!(
+                    "field '{}' does not allow nor require an argument but one is provided: {a}",
+                    def.name
+                )))
+            }
+            (ArgKind::Required, None) => {
+                return Err(ResolveError::Invalid(format!(
+                    "field '{}' requires an argument but none provided",
+                    def.name
+                )))
+            }
+            (ArgKind::OptionalIndex, Some(a)) if a.parse::<u32>().is_err() => {
+                return Err(ResolveError::Invalid(format!(
+                    "field '{}' takes a numeric index, not '{a}'",
+                    def.name
+                )))
+            }
+            _ => {}
+        }
+        let mut r = ResolvedField::new(
+            Field {
+                def,
+                arg: arg.map(Into::into),
+            },
+            def.ty,
+        );
+        r.event_type = def.id == FieldId::Evt(super::evt::Id::Type);
+        Ok(r)
+    }
+
+    fn for_each_field_name(&self, f: &mut dyn FnMut(&str)) {
+        for def in registry::all() {
+            f(def.name);
+        }
+    }
+
+    fn event_codes(&self, name: &str, set: &mut EventTypeSet) -> bool {
+        let mut found = false;
+        for t in [table::SYSDIG_0_29, table::CURRENT] {
+            for code in t.codes_named(name) {
+                set.insert(code);
+                found = true;
+            }
+        }
+        // Generic events (codes 0 and 1) show the name of the syscall they carry.
+        let syscall = [table::SYSDIG_0_29, table::CURRENT]
+            .iter()
+            .any(|t| t.syscalls.contains(&name));
+        if syscall {
+            set.insert(0);
+            set.insert(1);
+            found = true;
+        }
+        found
+    }
+}
+
+/// Values of one event for the evaluator.
+#[derive(Debug)]
+pub struct EventSource<'c, 'e> {
+    /// The event in context.
+    pub ctx: &'c EventCtx<'e>,
+    /// Reused formatting buffer.
+    pub scratch: &'c mut Scratch,
+}
+
+impl FieldSource for EventSource<'_, '_> {
+    type Field = Field;
+
+    #[inline]
+    fn extract(&mut self, field: &Field, out: &mut ValueSink<'_>) {
+        if let Some(v) = extract(self.ctx, field, self.scratch) {
+            out.push(v);
+        }
+    }
+}

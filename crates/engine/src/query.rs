@@ -1,0 +1,76 @@
+//! A filter over the built-in fields, ready to run on events: what `scapkit read FILTER`,
+//! the rules and the inspector use.
+
+use std::fmt;
+
+use crate::fields::{catalog::EventSource, catalog::Registry, Field, Scratch};
+use crate::filter::{self, CompileError, Filter, MacroResolver, Macros, ParseError};
+use crate::session::EventCtx;
+
+/// A filter that does not parse or compile.
+#[derive(Debug)]
+pub enum FilterError {
+    /// Syntax error.
+    Parse(ParseError),
+    /// Unknown field, wrong type, bad value...
+    Compile(CompileError),
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilterError::Parse(e) => write!(f, "{e}"),
+            FilterError::Compile(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// A compiled filter plus its per-evaluation scratch.
+#[derive(Debug)]
+pub struct EventFilter {
+    filter: Filter<Field>,
+    scratch: filter::Scratch,
+    fields: Scratch,
+}
+
+impl EventFilter {
+    /// Compile `text` against the built-in fields, with no macros.
+    pub fn compile(text: &str) -> Result<EventFilter, FilterError> {
+        EventFilter::compile_with(text, &Macros::new())
+    }
+
+    /// Compile `text` with macros and lists (Falco rules).
+    pub fn compile_with(
+        text: &str,
+        macros: &dyn MacroResolver,
+    ) -> Result<EventFilter, FilterError> {
+        let ast = filter::parse(text).map_err(FilterError::Parse)?;
+        let filter = filter::compile(&ast, &Registry, macros).map_err(FilterError::Compile)?;
+        Ok(EventFilter {
+            filter,
+            scratch: filter::Scratch::new(),
+            fields: Scratch::default(),
+        })
+    }
+
+    /// The compiled program (event-type set, warnings).
+    pub fn program(&self) -> &Filter<Field> {
+        &self.filter
+    }
+
+    /// True if the event matches. Events whose type the filter cannot match are rejected
+    /// before any field is extracted.
+    #[inline]
+    pub fn matches(&mut self, ctx: &EventCtx<'_>) -> bool {
+        if !self.filter.may_match_event(ctx.event.event_type()) {
+            return false;
+        }
+        let mut src = EventSource {
+            ctx,
+            scratch: &mut self.fields,
+        };
+        self.filter.eval(&mut src, &mut self.scratch)
+    }
+}
