@@ -11,7 +11,7 @@ pub struct Cli {
     /// Never show a progress bar.
     #[arg(long, global = true)]
     pub no_progress: bool,
-    /// Less chatter on stderr.
+    /// Quiet: do not print events (for `read -S`), and no progress bar.
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
     /// What to do.
@@ -38,6 +38,9 @@ pub struct ReadArgs {
     /// events even when a field has no value.
     #[arg(short = 'p', long = "print", value_name = "FORMAT")]
     pub print: Option<String>,
+    /// Print a summary of event counts per type at the end (sysdig's -S); with -q, only it.
+    #[arg(short = 'S', long = "summary")]
+    pub summary: bool,
     /// Also show internal events (sysdig's -D).
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,

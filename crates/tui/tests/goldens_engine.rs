@@ -49,6 +49,8 @@ const MUST_MATCH: &[&str] = &[
     "libs_e2e_curl_google.f_open",
     "libs_e2e_single_ipv6_conn.f_ipv6",
     "libs_sample.f_switch_cpu0",
+    "libs_sample.summary",
+    "bencer_k8s_troubleshooting_capture.summary",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use engine::output::{
-    BufMode, BufferOpts, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT, PLUGIN_FORMAT,
+    BufMode, BufferOpts, EventSummary, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT,
+    PLUGIN_FORMAT,
 };
 use engine::query::EventFilter;
 use engine::session::{EventCtx, Hidden, Session, Sink};
@@ -68,6 +69,8 @@ fn buffer_opts(args: &ReadArgs) -> BufferOpts {
 
 struct Printer<W: Write> {
     filter: Option<EventFilter>,
+    summary: Option<EventSummary>,
+    quiet: bool,
     json: Option<JsonWriter>,
     line: LineWriter,
     plugin_line: Option<LineWriter>,
@@ -82,10 +85,19 @@ impl<W: Write> Sink for Printer<W> {
     type Error = io::Error;
 
     fn event(&mut self, ctx: &EventCtx<'_>) -> io::Result<bool> {
+        if let Some(s) = &mut self.summary {
+            // sysdig counts every event that passes the filter, shown or not.
+            if self.filter.as_mut().is_none_or(|f| f.matches(ctx)) {
+                s.add(ctx);
+            }
+        }
         match ctx.hidden {
             Hidden::No => {}
             Hidden::Internal if self.debug => {}
             _ => return Ok(true),
+        }
+        if self.quiet {
+            return Ok(true);
         }
         if let Some(f) = &mut self.filter {
             if !f.matches(ctx) {
@@ -302,6 +314,8 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut printer = Printer {
         filter,
+        summary: args.summary.then(EventSummary::default),
+        quiet: cli.quiet,
         json,
         line,
         plugin_line,
@@ -319,6 +333,9 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .out
         .write_all(&printer.buf)
         .context("writing output")?;
+    if let Some(s) = &printer.summary {
+        s.write(&mut printer.out).context("writing output")?;
+    }
     printer.out.flush().context("writing output")?;
     drop(bar);
     Ok(report_errors(&summary, &files))
