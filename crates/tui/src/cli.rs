@@ -26,6 +26,8 @@ pub enum Command {
     Read(ReadArgs),
     /// Describe captures: sections, blocks, events, time range, processes.
     Info(InfoArgs),
+    /// List the fields usable in filters and formats, like `sysdig -l`.
+    Fields(FieldsArgs),
 }
 
 /// `scapkit read`.
@@ -89,4 +91,15 @@ pub struct InfoArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `scapkit fields`.
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the fields whose name contains this text.
+    #[arg(value_name = "MATCH")]
+    pub filter: Option<String>,
 }

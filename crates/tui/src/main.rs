@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Read(args) => cmd::read::run(&cli, args),
         cli::Command::Info(args) => cmd::info::run(&cli, args),
+        cli::Command::Fields(args) => cmd::fields::run(args),
     };
     match result {
         Ok(code) => code,

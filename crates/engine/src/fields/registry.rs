@@ -90,6 +90,35 @@ static CLASSES: &[&[FieldDef]] = &[
     container::FIELDS,
 ];
 
+/// One-line descriptions of the field classes (the part of a name before the first dot).
+pub static CLASS_DESCRIPTIONS: &[(&str, &str)] = &[
+    (
+        "evt",
+        "the event itself: number, time, type, direction, arguments",
+    ),
+    ("proc", "the process that generated the event"),
+    ("thread", "the thread that generated the event"),
+    (
+        "fd",
+        "the file descriptor the event acts on: files, sockets, pipes, ...",
+    ),
+    ("fs", "paths of filesystem events"),
+    ("user", "the user of the thread that generated the event"),
+    ("group", "the group of the thread that generated the event"),
+    (
+        "container",
+        "the container the event happened in ('host' outside any)",
+    ),
+];
+
+/// Description of field class `class`.
+pub fn class_description(class: &str) -> &'static str {
+    CLASS_DESCRIPTIONS
+        .iter()
+        .find(|(c, _)| *c == class)
+        .map_or("", |(_, d)| d)
+}
+
 /// Every field.
 pub fn all() -> impl Iterator<Item = &'static FieldDef> {
     CLASSES.iter().flat_map(|c| c.iter())

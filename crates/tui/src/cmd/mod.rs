@@ -1,5 +1,6 @@
 //! One module per subcommand, each with `run(&Cli, &Args) -> anyhow::Result<ExitCode>`.
 
+pub mod fields;
 pub mod info;
 pub mod read;
 
