@@ -129,3 +129,125 @@ fn truncated_capture_prints_every_complete_event_then_fails() {
         "{err}"
     );
 }
+
+#[test]
+fn several_inputs_merge_by_time_with_their_own_state() {
+    let s = sample();
+    let s = s.to_str().unwrap();
+    let out = scapkit(&[
+        "read",
+        "-D",
+        "-r",
+        s,
+        "-r",
+        s,
+        "-p",
+        "*%evt.num %evt.rawtime %proc.name %fd.name",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 600);
+    for pair in lines.chunks(2) {
+        let a: Vec<&str> = pair[0].splitn(2, ' ').collect();
+        let b: Vec<&str> = pair[1].splitn(2, ' ').collect();
+        // Same event from each input, numbered consecutively, resolved the same way.
+        assert_eq!(a[1], b[1]);
+        assert_eq!(
+            a[0].parse::<u64>().unwrap() + 1,
+            b[0].parse::<u64>().unwrap()
+        );
+    }
+}
+
+#[test]
+fn filters_and_bad_filters() {
+    let s = sample();
+    let out = scapkit(&[
+        "read",
+        s.to_str().unwrap(),
+        "-p",
+        "%proc.name %fd.name",
+        "evt.type=openat and evt.dir=<",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().count() > 2
+            && text
+                .lines()
+                .all(|l| l.starts_with("cat ") || l.starts_with("curl ") || l.starts_with("bash ")),
+        "{text}"
+    );
+    let bad = scapkit(&["read", s.to_str().unwrap(), "proc.name = = x"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("column"), "{err}");
+    let unknown = scapkit(&["read", s.to_str().unwrap(), "proc.nmae = x"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("proc.name"));
+}
+
+#[test]
+fn filtered_write_keeps_state_for_names() {
+    let out_path = tmp("filtered.scap");
+    let s = sample();
+    let w = scapkit(&[
+        "read",
+        s.to_str().unwrap(),
+        "-w",
+        out_path.to_str().unwrap(),
+        "evt.type=read and evt.dir=<",
+    ]);
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let fmt = "%evt.rawtime %proc.name %fd.name %evt.args";
+    let want = scapkit(&[
+        "read",
+        s.to_str().unwrap(),
+        "-p",
+        fmt,
+        "evt.type=read and evt.dir=<",
+    ]);
+    let got = scapkit(&["read", out_path.to_str().unwrap(), "-p", fmt]);
+    assert!(!want.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        String::from_utf8_lossy(&want.stdout)
+    );
+}
+
+#[test]
+fn summary_and_time_modes() {
+    let s = sample();
+    let out = scapkit(&["read", s.to_str().unwrap(), "-S", "-q"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("----------------------\nEvent           #Calls\n"),
+        "{text}"
+    );
+    let abs = scapkit(&[
+        "read",
+        s.to_str().unwrap(),
+        "-t",
+        "a",
+        "-n",
+        "1",
+        "-p",
+        "%evt.outputtime",
+    ]);
+    assert_eq!(
+        String::from_utf8(abs.stdout).unwrap().trim().len(),
+        "1768471200.000051542".len()
+    );
+    let rel = scapkit(&[
+        "read",
+        s.to_str().unwrap(),
+        "-t",
+        "r",
+        "-n",
+        "2",
+        "-p",
+        "%evt.outputtime",
+    ]);
+    assert!(String::from_utf8(rel.stdout).unwrap().starts_with("0.0"));
+}

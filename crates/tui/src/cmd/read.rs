@@ -147,6 +147,9 @@ fn warn_unknown(input: usize, block: &scap::Block<'_>) {
 struct CaptureWriter<W: Write> {
     writer: scap::Writer<W>,
     filter: Option<EventFilter>,
+    /// Last rejected enter event per thread: libsinsp reads an exit's fd and arguments from
+    /// its enter event, so a kept exit brings its enter along (as STATE_ONLY).
+    enters: std::collections::HashMap<u64, SavedEvent>,
     shown: u64,
     limit: Option<u64>,
     started: Vec<bool>,
@@ -162,10 +165,20 @@ impl<W: Write> Sink for CaptureWriter<W> {
         };
         let ev = &ctx.event;
         if keep {
+            if ev.direction() == scap::table::Direction::Exit {
+                if let Some(enter) = self.enters.get_mut(&ev.tid()) {
+                    if enter.pending && enter.ty == ev.event_type() - 1 {
+                        enter.write(&mut self.writer)?;
+                    }
+                    enter.pending = false;
+                }
+            }
             self.writer.write_event(ev)?;
             if ctx.hidden == Hidden::No {
                 self.shown += 1;
             }
+        } else if ev.direction() == scap::table::Direction::Enter && !changes_state(ctx) {
+            self.enters.entry(ev.tid()).or_default().save(ev);
         } else if changes_state(ctx) {
             // Hidden from readers, but their state stays right: names read back the same.
             let parts: Vec<&[u8]> = ev.params().collect();
@@ -222,6 +235,7 @@ fn write_capture(
     let mut sink = CaptureWriter {
         writer,
         filter,
+        enters: Default::default(),
         shown: 0,
         limit: args.numevents,
         started: vec![false; captures.len()],
@@ -240,6 +254,49 @@ fn write_capture(
         .flush()
         .with_context(|| format!("writing {}", out.display()))?;
     Ok(report_errors(&summary, files))
+}
+
+/// A copy of an event's parts, reused per thread.
+#[derive(Default)]
+struct SavedEvent {
+    pending: bool,
+    ts: u64,
+    cpu: u16,
+    flags: u32,
+    tid: u64,
+    ty: u16,
+    data: Vec<u8>,
+    lens: Vec<usize>,
+}
+
+impl SavedEvent {
+    fn save(&mut self, ev: &scap::Event<'_>) {
+        self.pending = true;
+        (self.ts, self.cpu, self.flags, self.tid, self.ty) = (
+            ev.ts(),
+            ev.cpu(),
+            ev.dump_flags(),
+            ev.tid(),
+            ev.event_type(),
+        );
+        self.data.clear();
+        self.lens.clear();
+        for p in ev.params() {
+            self.data.extend_from_slice(p);
+            self.lens.push(p.len());
+        }
+    }
+
+    fn write<W: Write>(&self, w: &mut scap::Writer<W>) -> Result<(), scap::write::WriteError> {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(self.lens.len());
+        let mut at = 0;
+        for &n in &self.lens {
+            parts.push(self.data.get(at..at + n).unwrap_or_default());
+            at += n;
+        }
+        let flags = self.flags | scap::event::DF_STATE_ONLY;
+        w.write_event_parts(self.ts, self.tid, self.cpu, flags, self.ty, &parts)
+    }
 }
 
 /// Events that update thread or fd state (or carry initial state) must survive filtering.
