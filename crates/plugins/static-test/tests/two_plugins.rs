@@ -2,6 +2,8 @@
 //! `plugin_api` tables (a minimal host: no tables, no async handler).
 // A plugin host calls C-ABI function pointers; that is unsafe by nature.
 #![allow(unsafe_code)]
+// Test helpers outside `#[test]` functions: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use falco_plugin::api::{
     plugin_api, ss_plugin_event, ss_plugin_event_input, ss_plugin_extract_field,

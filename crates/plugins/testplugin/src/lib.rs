@@ -29,9 +29,9 @@
 //!   `floor(N/2)` × SUCCESS (1 event), then **one** TIMEOUT (0 events) if N ≥ 2, then the
 //!   remaining events one per call, then EOF (0 events) on this and every later call.
 //!   E.g. N = 5: E1, E2, TIMEOUT, E3, E4, E5, EOF. N = 1: E1, EOF. N = 0: EOF.
-//! * Event `n` (1-based) is a type 322 event with plugin_id 999, `ts = 1_700_000_000_000_000_000
-//!   + n × 1_000_000` (n ms after 2023-11-14T22:13:20Z), tid as set by the SDK (the host forces
-//!   −1), and payload (no trailing NUL, no whitespace)
+//! * Event `n` (1-based) is a type 322 event with plugin_id 999, timestamp
+//!   `1_700_000_000_000_000_000 + n × 1_000_000` ns (n ms after 2023-11-14T22:13:20Z), tid as
+//!   set by the SDK (the host forces −1), and payload (no trailing NUL, no whitespace)
 //!   `{"n":<n>,"msg":"hello <n>","even":<true if n is even, else false>}`,
 //!   so the payload starts at byte 38 of the event.
 //! * `event_to_string` → `scapkit_test event n=<n> msg=hello <n>`; on a payload the plugin
