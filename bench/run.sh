@@ -61,6 +61,10 @@ row() {
 }
 
 row "read -D -p (6 raw fields)" read --no-progress -D -r "$big" -p "$fields" -- -D -r "$big" -p "$fields"
+for f in "evt.type=open" "proc.name=etcd and fd.type=ipv4" "fd.name contains /etc"; do
+  row "read FILTER: $f" read --no-progress -r "$big" "$f" -- -r "$big" "$f"
+done
+row "read (default format, every event)" read --no-progress -r "$big" -- -r "$big"
 # sysdig has no equivalent of `info`: report throughput instead of a ratio.
 t=$(best_of "$bin" info "$big")
 printf '%-44s %9.3fs %10s %8s  (%.2f GB/s)\n' "info" "$t" - - "$(echo "$size $t" | awk '{print $1/$2/1e9}')"
