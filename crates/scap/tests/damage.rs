@@ -53,6 +53,14 @@ fn corpus_is_complete_and_reads_cleanly() {
     for s in corpus {
         let cap = Capture::from_vec(s.stored.clone());
         assert_eq!(cap.data(), &s.data[..], "{}", s.name);
+        let path = shared_dir("damage: clean read")
+            .unwrap()
+            .join("captures")
+            .join(&s.name);
+        let opened = Capture::open(path).unwrap();
+        assert_eq!(opened.data(), &s.data[..], "{}", s.name);
+        assert_eq!(opened.stored_len(), s.stored.len() as u64);
+        assert!(opened.gzip_error().is_none());
         let mut events = 0;
         for r in cap.records() {
             if let Record::Event(ev) = r.unwrap_or_else(|e| panic!("{}: {e}", s.name)) {
