@@ -37,8 +37,9 @@ enum Backing {
 /// A whole capture in memory: the decoded bytes plus how they were stored.
 ///
 /// Plain files are memory-mapped, so reading costs no heap proportional to the file. gzip
-/// files are inflated once into an owned buffer (one allocation of the decompressed size,
-/// and one pass of inflate), then read the same zero-copy way.
+/// files are read, then inflated once into an owned buffer (one allocation of the
+/// decompressed size, one pass of inflate unless the stream is damaged), then read the same
+/// zero-copy way.
 pub struct Capture {
     backing: Backing,
     compression: Compression,
@@ -70,7 +71,10 @@ impl Capture {
         let mut magic = [0u8; 2];
         let n = read_up_to(&mut file, &mut magic)?;
         if n == 2 && magic == GZIP_MAGIC {
-            let mut cap = Capture::inflate(io::Read::chain(&magic[..], file));
+            // In memory, because a damaged stream is inflated again in part (see `gunzip`).
+            let mut gz = magic.to_vec();
+            file.read_to_end(&mut gz)?;
+            let mut cap = Capture::inflate(&gz);
             cap.stored_len = stored_len;
             return Ok(cap);
         }
@@ -100,7 +104,7 @@ impl Capture {
     pub fn from_vec(data: Vec<u8>) -> Capture {
         if data.starts_with(&GZIP_MAGIC) {
             let stored_len = data.len() as u64;
-            let mut cap = Capture::inflate(&data[..]);
+            let mut cap = Capture::inflate(&data);
             cap.stored_len = stored_len;
             return cap;
         }
@@ -112,11 +116,10 @@ impl Capture {
         }
     }
 
-    fn inflate(r: impl Read) -> Capture {
+    fn inflate(gz: &[u8]) -> Capture {
         let mut out = Vec::new();
-        let mut dec = flate2::read::MultiGzDecoder::new(r);
         // A damaged stream keeps everything inflated before the damage.
-        let tail_error = match dec.read_to_end(&mut out) {
+        let tail_error = match gunzip(gz, &mut out) {
             Ok(_) => None,
             Err(e) => {
                 let msg = if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -174,6 +177,63 @@ impl Capture {
     }
 }
 
+/// Inflate `gz` into `out`; on damage, keep every byte that inflates before it.
+///
+/// flate2 drops what it inflated in the `read` call that meets the damage (a chunk, plus what
+/// the inflater held back), so that alone could lose good events. A stream cut short before
+/// the damage loses nothing: so the input of the failing call is searched for the longest
+/// such cut, and that cut is inflated again.
+fn gunzip(gz: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+    let Err((err, before, after)) = inflate_into(gz, out) else {
+        return Ok(());
+    };
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return Err(err); // cut short: nothing held back
+    }
+    let damaged =
+        |cut: usize| match inflate_into(gz.get(..cut).unwrap_or_default(), &mut Vec::new()) {
+            Err((e, ..)) => e.kind() != io::ErrorKind::UnexpectedEof,
+            Ok(()) => false,
+        };
+    // The inflater looks a few bytes ahead of what it decodes: start a little early.
+    let mut lo = before.saturating_sub(64);
+    if damaged(lo) {
+        lo = 0;
+    }
+    let mut hi = after.max(lo + 1);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if damaged(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let mut best = Vec::new();
+    // Only the bytes matter here; this cut ends early by construction.
+    let _cut_short = inflate_into(gz.get(..lo).unwrap_or_default(), &mut best);
+    if best.len() > out.len() && best.starts_with(out) {
+        *out = best;
+    }
+    Err(err)
+}
+
+/// Inflate `gz` into `out` in chunks. On error, also returns how much input had been
+/// consumed before and after the failing `read`.
+fn inflate_into(gz: &[u8], out: &mut Vec<u8>) -> Result<(), (io::Error, usize, usize)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut dec = flate2::bufread::MultiGzDecoder::new(gz);
+    loop {
+        let before = gz.len() - dec.get_ref().len();
+        match dec.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => out.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((e, before, gz.len() - dec.get_ref().len())),
+        }
+    }
+}
+
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -194,4 +254,32 @@ fn map_file(file: &File) -> Option<memmap2::Mmap> {
     // accept that for capture files, which are written once. Callers that cannot accept it
     // use `MmapChoice::Never`.
     unsafe { memmap2::Mmap::map(file) }.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the fuzz smoke test: the deflate data breaks after 16 good bytes, and
+    /// flate2 alone returns none of them.
+    const DAMAGED: [u8; 39] = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xff, 0xe3, 0xe2, 0xe5, 0xe5, 0x92,
+        0x61, 0x60, 0x60, 0xf0, 0xb5, 0xd1, 0x06, 0xcf, 0x0c, 0x0c, 0xff, 0xff, 0xff, 0xff, 0x0f,
+        0x00, 0x69, 0xe1, 0xd3, 0x0a, 0x14, 0x00, 0x00, 0x00,
+    ];
+
+    #[test]
+    fn damaged_gzip_keeps_what_inflates_before_the_damage() {
+        let cap = Capture::from_vec(DAMAGED.to_vec());
+        let cut = Capture::from_vec(DAMAGED[..26].to_vec());
+        assert_eq!(cut.data().len(), 16);
+        assert_eq!(cap.data(), cut.data());
+        let e = cap.gzip_error().unwrap();
+        assert!(matches!(e.kind(), ErrorKind::Gzip(_)), "{e}");
+        assert_eq!(e.offset().0, 16);
+        assert!(matches!(
+            cut.gzip_error().unwrap().kind(),
+            ErrorKind::Gzip(m) if m.contains("cut short")
+        ));
+    }
 }

@@ -105,6 +105,26 @@ impl<'a> Records<'a> {
         Some(Err(err))
     }
 
+    /// The first block does not frame. That means "not a scap capture", unless the bytes
+    /// start like a section header: then the cut or the byte order is the better answer.
+    fn first_block_error(&self, e: Error) -> Error {
+        let data = self.cur.rest();
+        let shb = id::SHB.to_le_bytes();
+        let n = data.len().min(shb.len());
+        if data.get(..n) != shb.get(..n) {
+            return Error::new(ErrorKind::NotScap, 0);
+        }
+        // A big-endian writer's length reads as nonsense here; its magic tells why.
+        if data.get(8..12) == Some(&BYTE_ORDER_MAGIC.to_be_bytes()[..]) {
+            return Error::new(ErrorKind::BigEndian, 8).in_block(id::SHB);
+        }
+        // Under four bytes only a cut gzip stream makes a partial id meaningful.
+        if n < shb.len() && self.tail_error.is_none() {
+            return Error::new(ErrorKind::NotScap, 0);
+        }
+        e
+    }
+
     fn next_record(&mut self) -> Result<Option<Record<'a>>> {
         let Some(block) = block::next_block(&mut self.cur)? else {
             return Ok(None);
@@ -141,16 +161,17 @@ impl<'a> Iterator for Records<'a> {
             Ok(None) => {
                 self.done = true;
                 if !self.started {
-                    return Some(Err(Error::new(ErrorKind::NotScap, 0)));
+                    // No data at all: a gzip stream that died early says why.
+                    let gz = self.tail_error.take();
+                    return Some(Err(gz.unwrap_or_else(|| Error::new(ErrorKind::NotScap, 0))));
                 }
                 self.tail_error.take().map(Err)
             }
             Err(e) => {
-                // Anything that is not a block structure at offset 0 is not a capture.
-                let e = if !self.started || (self.cur.offset() == 0 && e.offset().0 < 8) {
-                    Error::new(ErrorKind::NotScap, 0)
-                } else {
+                let e = if self.started {
                     e
+                } else {
+                    self.first_block_error(e)
                 };
                 self.fail(e)
             }
