@@ -19,11 +19,15 @@ pub enum TimeMode {
     Delta,
     /// `D`: delta from the previous event shown.
     DeltaShown,
+    /// Delta from a given timestamp (how `D` is rendered).
+    DeltaFrom(u64),
 }
 
 /// A compiled format plus the reusable state needed to render it.
 #[derive(Debug)]
 pub struct LineWriter {
+    /// Timestamp of the last line written (for `-t D`).
+    last_shown_ts: Option<u64>,
     parts: Vec<LinePart>,
     print_all: bool,
     time: TimeFormatter,
@@ -54,6 +58,7 @@ impl LineWriter {
             })
             .collect();
         LineWriter {
+            last_shown_ts: None,
             parts,
             print_all: format.print_all,
             time: TimeFormatter::default(),
@@ -72,7 +77,16 @@ impl LineWriter {
             match part {
                 LinePart::Literal(l) => put(out, l),
                 LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
-                    Some(v) => render(&mut self.time, self.time_mode, ctx, f, v, out),
+                    Some(v) => {
+                        let mode = match self.time_mode {
+                            // Delta from the previous line shown rather than the previous event.
+                            TimeMode::DeltaShown => {
+                                TimeMode::DeltaFrom(self.last_shown_ts.unwrap_or(ctx.event.ts()))
+                            }
+                            m => m,
+                        };
+                        render(&mut self.time, mode, ctx, f, v, out)
+                    }
                     None if self.print_all => out.extend_from_slice(b"<NA>"),
                     None => {
                         out.truncate(start);
@@ -82,6 +96,7 @@ impl LineWriter {
             }
         }
         out.push(b'\n');
+        self.last_shown_ts = Some(ctx.event.ts());
         true
     }
 }
@@ -109,6 +124,7 @@ pub(crate) fn render(
             TimeMode::Delta | TimeMode::DeltaShown => {
                 write_secs(ts.saturating_sub(ctx.prev_ts), out)
             }
+            TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
         },
         _ => write_value(f.def.ty, v, out),
     }
