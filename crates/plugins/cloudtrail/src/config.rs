@@ -72,12 +72,23 @@ impl Config {
     /// Reject values the open path cannot use.
     pub fn validate(&self) -> Result<()> {
         if self.s3_download_concurrency < 1 {
-            bail!("s3DownloadConcurrency must be at least 1 (got {})", self.s3_download_concurrency);
+            bail!(
+                "s3DownloadConcurrency must be at least 1 (got {})",
+                self.s3_download_concurrency
+            );
         }
         if !self.s3_interval.is_empty() {
-            bail!("s3Interval is not supported by this plugin yet (got {:?})", self.s3_interval);
+            bail!(
+                "s3Interval is not supported by this plugin yet (got {:?})",
+                self.s3_interval
+            );
         }
-        for acct in self.s3_account_list.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        for acct in self
+            .s3_account_list
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             if acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
                 bail!("s3AccountList: {acct:?} is not a 12-digit account ID");
             }
@@ -141,16 +152,34 @@ mod tests {
     fn open_params() {
         assert_eq!(
             OpenParams::parse("s3://b/AWSLogs/1/").unwrap(),
-            OpenParams::S3 { bucket: "b".into(), prefix: "AWSLogs/1/".into() }
+            OpenParams::S3 {
+                bucket: "b".into(),
+                prefix: "AWSLogs/1/".into()
+            }
         );
         assert_eq!(
             OpenParams::parse("s3://b").unwrap(),
-            OpenParams::S3 { bucket: "b".into(), prefix: "".into() }
+            OpenParams::S3 {
+                bucket: "b".into(),
+                prefix: "".into()
+            }
         );
-        assert_eq!(OpenParams::parse("sqs://q").unwrap(), OpenParams::Sqs { queue: "q".into() });
-        assert_eq!(OpenParams::parse("/x/y").unwrap(), OpenParams::Local("/x/y".into()));
-        assert!(OpenParams::parse("").unwrap_err().to_string().contains("missing input directory"));
-        assert!(OpenParams::parse("s3://").unwrap_err().to_string().contains("\"s3://\""));
+        assert_eq!(
+            OpenParams::parse("sqs://q").unwrap(),
+            OpenParams::Sqs { queue: "q".into() }
+        );
+        assert_eq!(
+            OpenParams::parse("/x/y").unwrap(),
+            OpenParams::Local("/x/y".into())
+        );
+        assert!(OpenParams::parse("")
+            .unwrap_err()
+            .to_string()
+            .contains("missing input directory"));
+        assert!(OpenParams::parse("s3://")
+            .unwrap_err()
+            .to_string()
+            .contains("\"s3://\""));
         assert!(OpenParams::parse("sqs://").is_err());
     }
 

@@ -43,7 +43,13 @@ pub enum Poll {
 /// `.json.gz` names are kept.
 pub fn list_local(root: &Path) -> Result<Vec<PathBuf>> {
     let meta = std::fs::symlink_metadata(root)
-        .and_then(|m| if m.file_type().is_symlink() { std::fs::metadata(root) } else { Ok(m) })
+        .and_then(|m| {
+            if m.file_type().is_symlink() {
+                std::fs::metadata(root)
+            } else {
+                Ok(m)
+            }
+        })
         .with_context(|| format!("cloudtrail plugin error: cannot open {}", root.display()))?;
     let mut out = Vec::new();
     if meta.is_dir() {
@@ -58,15 +64,26 @@ pub fn list_local(root: &Path) -> Result<Vec<PathBuf>> {
                 .with_context(|| format!("cloudtrail plugin error: cannot open {}", p.display()))?;
             if m.is_dir() {
                 stack.push(read_sorted(&p)?.into_iter());
-            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(is_log_name) {
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_log_name)
+            {
                 out.push(p);
             }
         }
-    } else if root.file_name().and_then(|n| n.to_str()).is_some_and(is_log_name) {
+    } else if root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_log_name)
+    {
         out.push(root.to_path_buf());
     }
     if out.is_empty() {
-        bail!("cloudtrail plugin error: no json files found in {}", root.display());
+        bail!(
+            "cloudtrail plugin error: no json files found in {}",
+            root.display()
+        );
     }
     Ok(out)
 }
@@ -89,7 +106,9 @@ fn read_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
 pub fn parse_notification(body: &str) -> Result<Vec<(String, String)>> {
     use crate::json::Doc;
     let doc = Doc::parse(body.as_bytes()).context("SQS message body is not JSON")?;
-    let root = doc.root(body.as_bytes()).context("empty SQS message body")?;
+    let root = doc
+        .root(body.as_bytes())
+        .context("empty SQS message body")?;
     let inner_text;
     let inner_doc;
     let msg = if root.get("Type").and_then(|t| t.as_str()).as_deref() == Some("Notification") {
@@ -99,13 +118,20 @@ pub fn parse_notification(body: &str) -> Result<Vec<(String, String)>> {
             .context("SNS notification without a Message")?
             .into_owned();
         inner_doc = Doc::parse(inner_text.as_bytes()).context("SNS Message is not JSON")?;
-        inner_doc.root(inner_text.as_bytes()).context("empty SNS Message")?
+        inner_doc
+            .root(inner_text.as_bytes())
+            .context("empty SNS Message")?
     } else {
         root
     };
     let mut out = Vec::new();
     if let Some(bucket) = msg.get("s3Bucket").and_then(|b| b.as_str()) {
-        for key in msg.get("s3ObjectKey").map(|k| k.children()).into_iter().flatten() {
+        for key in msg
+            .get("s3ObjectKey")
+            .map(|k| k.children())
+            .into_iter()
+            .flatten()
+        {
             if let Some(k) = key.as_str() {
                 out.push((bucket.to_string(), k.into_owned()));
             }
@@ -134,7 +160,9 @@ fn url_decode(s: &str) -> String {
         match c {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) => {
                         out.push(v);
@@ -183,7 +211,10 @@ fn s3_worker(client: Client, bucket: String, prefix: String, out: Sender) {
         }
         let item = client
             .get_object(&bucket, &key)
-            .map(|data| LogFile { name: format!("s3://{bucket}/{key}"), data })
+            .map(|data| LogFile {
+                name: format!("s3://{bucket}/{key}"),
+                data,
+            })
             .map_err(|e| format!("{e:#}"));
         if !out.send(item) {
             return;
@@ -220,7 +251,10 @@ fn sqs_worker(client: Client, queue: String, owner: String, delete: bool, out: S
                     for (b, k) in objs.into_iter().filter(|(_, k)| is_log_name(k)) {
                         let item = client
                             .get_object(&b, &k)
-                            .map(|data| LogFile { name: format!("s3://{b}/{k}"), data })
+                            .map(|data| LogFile {
+                                name: format!("s3://{b}/{k}"),
+                                data,
+                            })
                             .map_err(|e| format!("{e:#}"));
                         if !out.send(item) {
                             return;
@@ -278,7 +312,10 @@ impl Drop for Feed {
 fn spawn(name: &str, finite: bool, work: impl FnOnce(Sender) + Send + 'static) -> Result<Feed> {
     let (tx, rx) = sync_channel(QUEUE_DEPTH);
     let stop = Arc::new(AtomicBool::new(false));
-    let s = Sender { tx, stop: stop.clone() };
+    let s = Sender {
+        tx,
+        stop: stop.clone(),
+    };
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || work(s))
@@ -289,7 +326,10 @@ fn spawn(name: &str, finite: bool, work: impl FnOnce(Sender) + Send + 'static) -
 impl Feed {
     /// Local files under `path`.
     pub fn local(path: &Path) -> Result<Feed> {
-        Ok(Feed::Local { files: list_local(path)?, next: 0 })
+        Ok(Feed::Local {
+            files: list_local(path)?,
+            next: 0,
+        })
     }
 
     /// Every log object under `s3://bucket/prefix`, then EOF.
@@ -301,7 +341,9 @@ impl Feed {
     /// Objects announced on an SQS queue, forever.
     pub fn sqs(env: AwsEnv, queue: String, owner: String, delete: bool) -> Result<Feed> {
         let client = Client::new(env);
-        spawn("ct-sqs", false, move |s| sqs_worker(client, queue, owner, delete, s))
+        spawn("ct-sqs", false, move |s| {
+            sqs_worker(client, queue, owner, delete, s)
+        })
     }
 
     /// (files done, total) for progress reporting; total unknown for network feeds.
@@ -347,12 +389,21 @@ mod tests {
         let ct = r#"{"Type":"Notification","MessageId":"x","Message":"{\"s3Bucket\":\"b\",\"s3ObjectKey\":[\"k/1.json.gz\",\"k/2.json.gz\"]}"}"#;
         assert_eq!(
             parse_notification(ct).unwrap(),
-            [("b".to_string(), "k/1.json.gz".to_string()), ("b".to_string(), "k/2.json.gz".to_string())]
+            [
+                ("b".to_string(), "k/1.json.gz".to_string()),
+                ("b".to_string(), "k/2.json.gz".to_string())
+            ]
         );
         let s3 = r#"{"Type":"Notification","Message":"{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"bb\"},\"object\":{\"key\":\"a+b%2Fc.json\"}}}]}"}"#;
-        assert_eq!(parse_notification(s3).unwrap(), [("bb".to_string(), "a b/c.json".to_string())]);
+        assert_eq!(
+            parse_notification(s3).unwrap(),
+            [("bb".to_string(), "a b/c.json".to_string())]
+        );
         let direct = r#"{"Records":[{"s3":{"bucket":{"name":"d"},"object":{"key":"x.json"}}}]}"#;
-        assert_eq!(parse_notification(direct).unwrap(), [("d".to_string(), "x.json".to_string())]);
+        assert_eq!(
+            parse_notification(direct).unwrap(),
+            [("d".to_string(), "x.json".to_string())]
+        );
         assert!(parse_notification("nope").is_err());
         assert!(parse_notification(r#"{"Type":"Notification","Message":"{}"}"#).is_err());
     }
@@ -361,7 +412,14 @@ mod tests {
     fn local_walk() {
         let d = std::env::temp_dir().join(format!("ct-walk-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
-        for f in ["b/z.json", "b/a.json.gz", "a.json", "c.log", "b/sub/m.json", "ba.json"] {
+        for f in [
+            "b/z.json",
+            "b/a.json.gz",
+            "a.json",
+            "c.log",
+            "b/sub/m.json",
+            "ba.json",
+        ] {
             let p = d.join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "{}").unwrap();
@@ -371,9 +429,21 @@ mod tests {
             .iter()
             .map(|p| p.strip_prefix(&d).unwrap().display().to_string())
             .collect();
-        assert_eq!(got, ["a.json", "b/a.json.gz", "b/sub/m.json", "b/z.json", "ba.json"]);
+        assert_eq!(
+            got,
+            [
+                "a.json",
+                "b/a.json.gz",
+                "b/sub/m.json",
+                "b/z.json",
+                "ba.json"
+            ]
+        );
         let e = list_local(&d.join("c.log")).unwrap_err().to_string();
-        assert!(e.contains("no json files found in") && e.ends_with("c.log"), "{e}");
+        assert!(
+            e.contains("no json files found in") && e.ends_with("c.log"),
+            "{e}"
+        );
         let e = list_local(&d.join("missing")).unwrap_err().to_string();
         assert!(e.starts_with("cloudtrail plugin error: cannot open"), "{e}");
         std::fs::remove_dir_all(&d).unwrap();

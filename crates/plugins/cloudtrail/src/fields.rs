@@ -111,8 +111,13 @@ impl<'a> Rec<'a> {
             "Root" | "IAMUser" => self.str_at(&["userIdentity", "userName"]),
             "AWSService" => self.str_at(&["userIdentity", "invokedBy"]),
             "AssumedRole" => Some(
-                self.str_at(&["userIdentity", "sessionContext", "sessionIssuer", "userName"])
-                    .unwrap_or_else(|| "AssumedRole".to_string()),
+                self.str_at(&[
+                    "userIdentity",
+                    "sessionContext",
+                    "sessionIssuer",
+                    "userName",
+                ])
+                .unwrap_or_else(|| "AssumedRole".to_string()),
             ),
             "AWSAccount" => Some("AWSAccount".to_string()),
             "FederatedUser" => Some("FederatedUser".to_string()),

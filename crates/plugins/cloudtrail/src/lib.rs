@@ -50,7 +50,7 @@ mod export {
 }
 
 #[cfg(feature = "static")]
-#[allow(unsafe_code)]
+#[allow(unsafe_code, missing_docs)] // documented at the re-export below
 mod export {
     use super::CloudTrail;
     use falco_plugin::static_plugin;

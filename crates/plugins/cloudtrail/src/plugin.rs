@@ -10,7 +10,9 @@ use falco_plugin::base::{Json, Plugin};
 use falco_plugin::event::events::Event;
 use falco_plugin::event::PluginEvent;
 use falco_plugin::extract::{field, ExtractFieldInfo, ExtractPlugin, ExtractRequest};
-use falco_plugin::source::{EventBatch, EventInput, ProgressInfo, SourcePlugin, SourcePluginInstance};
+use falco_plugin::source::{
+    EventBatch, EventInput, ProgressInfo, SourcePlugin, SourcePluginInstance,
+};
 use falco_plugin::tables::TablesInput;
 use falco_plugin::FailureReason;
 use std::ffi::{CStr, CString};
@@ -34,7 +36,8 @@ pub struct CloudTrail {
 impl Plugin for CloudTrail {
     const NAME: &'static CStr = c"cloudtrail";
     const PLUGIN_VERSION: &'static CStr = c"0.17.1";
-    const DESCRIPTION: &'static CStr = c"reads cloudtrail JSON data saved to file in the directory specified in the settings";
+    const DESCRIPTION: &'static CStr =
+        c"reads cloudtrail JSON data saved to file in the directory specified in the settings";
     const CONTACT: &'static CStr = c"https://example.invalid/scapkit";
     type ConfigType = Json<Config>;
 
@@ -70,7 +73,11 @@ impl Instance {
 impl SourcePluginInstance for Instance {
     type Plugin = CloudTrail;
 
-    fn next_batch(&mut self, _plugin: &mut CloudTrail, batch: &mut EventBatch) -> Result<(), Error> {
+    fn next_batch(
+        &mut self,
+        _plugin: &mut CloudTrail,
+        batch: &mut EventBatch,
+    ) -> Result<(), Error> {
         let mut added = 0usize;
         loop {
             if let Some((file, idx)) = &mut self.current {
@@ -99,7 +106,11 @@ impl SourcePluginInstance for Instance {
                     let parsed = records::parse_file(&f.name, f.data);
                     Self::report(&parsed.problems);
                     if parsed.not_events > 0 {
-                        log::debug!("{}: {} record(s) are not events (eventTime/eventType)", f.name, parsed.not_events);
+                        log::debug!(
+                            "{}: {} record(s) are not events (eventTime/eventType)",
+                            f.name,
+                            parsed.not_events
+                        );
                     }
                     self.current = Some((parsed, 0));
                 }
@@ -107,7 +118,9 @@ impl SourcePluginInstance for Instance {
                     log::warn!("{e}");
                     return Err(anyhow!("{e}").context(FailureReason::Timeout));
                 }
-                Poll::Pending => return Err(anyhow!("no new files").context(FailureReason::Timeout)),
+                Poll::Pending => {
+                    return Err(anyhow!("no new files").context(FailureReason::Timeout))
+                }
                 Poll::Done => return Err(anyhow!("no more files").context(FailureReason::Eof)),
             }
         }
@@ -117,10 +130,17 @@ impl SourcePluginInstance for Instance {
         match self.feed.progress() {
             Some((done, total)) if total > 0 => {
                 let pct = done as f64 * 100.0 / total as f64;
-                self.progress = CString::new(format!("{pct:.2}% - {done}/{total} files")).unwrap_or_default();
-                ProgressInfo { value: pct, detail: Some(self.progress.as_c_str()) }
+                self.progress =
+                    CString::new(format!("{pct:.2}% - {done}/{total} files")).unwrap_or_default();
+                ProgressInfo {
+                    value: pct,
+                    detail: Some(self.progress.as_c_str()),
+                }
             }
-            _ => ProgressInfo { value: 0.0, detail: None },
+            _ => ProgressInfo {
+                value: 0.0,
+                detail: None,
+            },
         }
     }
 }
@@ -147,11 +167,18 @@ impl SourcePlugin for CloudTrail {
         let feed = match params {
             OpenParams::Local(p) => Feed::local(&p)?,
             OpenParams::S3 { bucket, prefix } => Feed::s3(aws()?, bucket, prefix)?,
-            OpenParams::Sqs { queue } => {
-                Feed::sqs(aws()?, queue, self.config.sqs_owner_account.clone(), self.config.sqs_delete)?
-            }
+            OpenParams::Sqs { queue } => Feed::sqs(
+                aws()?,
+                queue,
+                self.config.sqs_owner_account.clone(),
+                self.config.sqs_delete,
+            )?,
         };
-        Ok(Instance { feed, current: None, progress: CString::default() })
+        Ok(Instance {
+            feed,
+            current: None,
+            progress: CString::default(),
+        })
     }
 
     fn event_to_string(&mut self, event: &EventInput<CtEvent<'_>>) -> Result<CString, Error> {
@@ -175,12 +202,18 @@ impl CloudTrail {
         if let Some(p) = self.last.as_ref().filter(|p| p.is_for(payload)) {
             return Ok(p.clone());
         }
-        let p = Arc::new(fields::Parsed::new(payload).context("event payload is not a JSON record")?);
+        let p =
+            Arc::new(fields::Parsed::new(payload).context("event payload is not a JSON record")?);
         self.last = Some(p.clone());
         Ok(p)
     }
 
-    fn value(&mut self, req: &mut ExtractRequest<'_, '_, '_, '_, Self>, i: usize, index: Option<u64>) -> Result<Option<Value>, Error> {
+    fn value(
+        &mut self,
+        req: &mut ExtractRequest<'_, '_, '_, '_, Self>,
+        i: usize,
+        index: Option<u64>,
+    ) -> Result<Option<Value>, Error> {
         let payload = req.event.event()?.params.event_data;
         let parsed = match req.context.as_ref().filter(|p| p.is_for(payload)) {
             Some(p) => p.clone(),
@@ -191,24 +224,36 @@ impl CloudTrail {
             }
         };
         let def = FIELDS.get(i).context("field index out of range")?;
-        Ok(parsed.record().and_then(|r| fields::extract(def, &r, index)))
+        Ok(parsed
+            .record()
+            .and_then(|r| fields::extract(def, &r, index)))
     }
 
-    fn ex_str<const I: usize>(&mut self, mut req: ExtractRequest<Self>) -> Result<Option<CString>, Error> {
+    fn ex_str<const I: usize>(
+        &mut self,
+        mut req: ExtractRequest<Self>,
+    ) -> Result<Option<CString>, Error> {
         match self.value(&mut req, I, None)? {
             Some(Value::Str(s)) => Ok(Some(cstring(s)?)),
             _ => Ok(None),
         }
     }
 
-    fn ex_u64<const I: usize>(&mut self, mut req: ExtractRequest<Self>) -> Result<Option<u64>, Error> {
+    fn ex_u64<const I: usize>(
+        &mut self,
+        mut req: ExtractRequest<Self>,
+    ) -> Result<Option<u64>, Error> {
         match self.value(&mut req, I, None)? {
             Some(Value::U64(n)) => Ok(Some(n)),
             _ => Ok(None),
         }
     }
 
-    fn ex_list<const I: usize>(&mut self, mut req: ExtractRequest<Self>, index: Option<u64>) -> Result<Option<Vec<CString>>, Error> {
+    fn ex_list<const I: usize>(
+        &mut self,
+        mut req: ExtractRequest<Self>,
+        index: Option<u64>,
+    ) -> Result<Option<Vec<CString>>, Error> {
         match self.value(&mut req, I, index)? {
             Some(Value::List(v)) => Ok(Some(v.into_iter().map(cstring).collect::<Result<_, _>>()?)),
             _ => Ok(None),

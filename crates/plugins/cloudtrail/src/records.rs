@@ -73,7 +73,9 @@ pub fn parse_file(name: &str, raw: Vec<u8>) -> Parsed {
             Ok(_) => out,
             Err(e) => {
                 return Parsed {
-                    problems: vec![format!("{name}: gzip decompression failed: {e}; file skipped")],
+                    problems: vec![format!(
+                        "{name}: gzip decompression failed: {e}; file skipped"
+                    )],
                     ..Parsed::default()
                 };
             }
@@ -305,7 +307,15 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -366,7 +376,10 @@ mod tests {
             parse_rfc3339("2021-01-29T09:27:50.123+01:00"),
             Some(1_611_908_870_123_000_000)
         );
-        assert_eq!(parse_rfc3339("2020-02-29T00:00:00Z"), Some(1_582_934_400_000_000_000));
+        assert_eq!(
+            parse_rfc3339("2020-02-29T00:00:00Z"),
+            Some(1_582_934_400_000_000_000)
+        );
         for bad in [
             "2021-02-29T00:00:00Z",
             "2021-01-29 08:27:50Z",

@@ -1,6 +1,9 @@
 //! Every sample log in shared/cloudtrail: the records that become events must
 //! be exactly those `expected-matches.json` marks as emitted.
 
+// Test helpers outside #[test] fns: the workspace test exemption applies.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cloudtrail::fetch::{Feed, Poll};
 use cloudtrail::fields::Parsed;
 use cloudtrail::records::parse_file;
@@ -10,7 +13,9 @@ use std::time::Duration;
 fn shared() -> Option<PathBuf> {
     let p = std::env::var("SCAPKIT_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared")));
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared"))
+        });
     p.join("cloudtrail").is_dir().then_some(p)
 }
 
@@ -41,8 +46,11 @@ fn emitted_records_match_expectations() {
                 .filter(|r| r["emitted"].as_bool().unwrap())
                 .map(|r| r["eventName"].as_str().map(str::to_string))
                 .collect();
-            let got: Vec<Option<String>> =
-                parsed.records.iter().map(|r| event_name(parsed.bytes(r))).collect();
+            let got: Vec<Option<String>> = parsed
+                .records
+                .iter()
+                .map(|r| event_name(parsed.bytes(r)))
+                .collect();
             assert_eq!(got, want_names, "{rel}");
         }
         // Payloads are the file's own bytes and start with '{'.
@@ -65,7 +73,10 @@ fn emitted_records_match_expectations() {
             {
                 on_disk += 1;
                 let rel = p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
-                assert!(files.contains_key(&rel), "{rel} not in expected-matches.json");
+                assert!(
+                    files.contains_key(&rel),
+                    "{rel} not in expected-matches.json"
+                );
             }
         }
     }
@@ -80,8 +91,14 @@ fn gz_and_plain_give_the_same_records() {
         return;
     };
     let d = shared.join("cloudtrail/aws-cloudtrail-processing-library");
-    let a = parse_file("x.json", std::fs::read(d.join("SerializerTestFileCompact.json")).unwrap());
-    let b = parse_file("x.json.gz", std::fs::read(d.join("SerializerTestFileCompact.json.gz")).unwrap());
+    let a = parse_file(
+        "x.json",
+        std::fs::read(d.join("SerializerTestFileCompact.json")).unwrap(),
+    );
+    let b = parse_file(
+        "x.json.gz",
+        std::fs::read(d.join("SerializerTestFileCompact.json.gz")).unwrap(),
+    );
     assert_eq!(a.records, b.records);
     assert_eq!(a.content, b.content);
 }
@@ -97,7 +114,11 @@ fn bad_files_are_reported_and_the_rest_is_read() {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).unwrap();
     let good = std::fs::read(src.join("SerializerTestFile.json")).unwrap();
-    std::fs::write(tmp.join("1-bad.json"), std::fs::read(src.join("SerializerTestFileBadJsonFormat.json")).unwrap()).unwrap();
+    std::fs::write(
+        tmp.join("1-bad.json"),
+        std::fs::read(src.join("SerializerTestFileBadJsonFormat.json")).unwrap(),
+    )
+    .unwrap();
     // Cut inside the third record: the first two survive.
     let third = {
         let s = cloudtrail::records::split_records(&good);
@@ -129,10 +150,29 @@ fn bad_files_are_reported_and_the_rest_is_read() {
             assert!(p.starts_with(name.as_str()), "{p}");
         }
     }
-    assert!(per_file[0].2.iter().any(|p| p.contains("not valid JSON")), "{:?}", per_file[0].2);
-    assert!(per_file[1].2.iter().any(|p| p.contains("truncated")), "{:?}", per_file[1].2);
-    assert!(per_file[2].2.iter().any(|p| p.contains("not a JSON object")), "{:?}", per_file[2].2);
-    assert!(per_file[3].2.iter().any(|p| p.contains("gzip")), "{:?}", per_file[3].2);
+    assert!(
+        per_file[0].2.iter().any(|p| p.contains("not valid JSON")),
+        "{:?}",
+        per_file[0].2
+    );
+    assert!(
+        per_file[1].2.iter().any(|p| p.contains("truncated")),
+        "{:?}",
+        per_file[1].2
+    );
+    assert!(
+        per_file[2]
+            .2
+            .iter()
+            .any(|p| p.contains("not a JSON object")),
+        "{:?}",
+        per_file[2].2
+    );
+    assert!(
+        per_file[3].2.iter().any(|p| p.contains("gzip")),
+        "{:?}",
+        per_file[3].2
+    );
     assert!(per_file[4].2.is_empty());
     std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -2,6 +2,9 @@
 //! on loopback. Skipped (with a message) when `moto_server` is not installed;
 //! CI installs it with `.ci/install-moto.sh`.
 
+// Test helpers outside #[test] fns: the workspace test exemption applies.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cloudtrail::aws::creds::{resolve, Overrides};
 use cloudtrail::fetch::{Feed, Poll};
 use cloudtrail::records::parse_file;
@@ -23,7 +26,9 @@ impl Drop for Server {
 fn shared() -> Option<PathBuf> {
     let p = std::env::var("SCAPKIT_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared")));
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared"))
+        });
     p.join("cloudtrail").is_dir().then_some(p)
 }
 
@@ -37,7 +42,11 @@ fn start() -> Option<(Server, String)> {
     if !installed {
         return None;
     }
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
@@ -108,7 +117,9 @@ fn s3_and_sqs_against_moto() {
     let alice = std::fs::read(shared.join("cloudtrail/falco/alice_start_instances.json")).unwrap();
 
     // Set up through moto's unauthenticated API.
-    ureq::put(&format!("{base}/trail-bucket")).send_empty().unwrap();
+    ureq::put(&format!("{base}/trail-bucket"))
+        .send_empty()
+        .unwrap();
     for (key, data) in [
         ("logs/a/1.json", &plain),
         ("logs/b/2.json.gz", &gz),
@@ -129,7 +140,11 @@ fn s3_and_sqs_against_moto() {
         ("AWS_ENDPOINT_URL", base.as_str()),
     ];
     let env = resolve(
-        &|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()),
+        &|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        },
         None,
         &Overrides::default(),
     )
@@ -152,7 +167,13 @@ fn s3_and_sqs_against_moto() {
     assert!(created.contains("ct-queue"), "{created}");
     let url = {
         let doc = cloudtrail::json::Doc::parse(created.as_bytes()).unwrap();
-        doc.root(created.as_bytes()).unwrap().get("QueueUrl").unwrap().as_str().unwrap().into_owned()
+        doc.root(created.as_bytes())
+            .unwrap()
+            .get("QueueUrl")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .into_owned()
     };
     let inner = r#"{"s3Bucket":"trail-bucket","s3ObjectKey":["other/3.json","logs/b/2.json.gz"]}"#;
     let sns = format!(
@@ -185,9 +206,18 @@ fn s3_and_sqs_against_moto() {
     let attrs = sqs_call(
         &base,
         "GetQueueAttributes",
-        &format!(r#"{{"QueueUrl":{},"AttributeNames":["All"]}}"#, serde_json::to_string(&url).unwrap()),
+        &format!(
+            r#"{{"QueueUrl":{},"AttributeNames":["All"]}}"#,
+            serde_json::to_string(&url).unwrap()
+        ),
     );
     let attrs = attrs.replace(' ', "");
-    assert!(attrs.contains(r#""ApproximateNumberOfMessages":"0""#), "{attrs}");
-    assert!(attrs.contains(r#""ApproximateNumberOfMessagesNotVisible":"0""#), "{attrs}");
+    assert!(
+        attrs.contains(r#""ApproximateNumberOfMessages":"0""#),
+        "{attrs}"
+    );
+    assert!(
+        attrs.contains(r#""ApproximateNumberOfMessagesNotVisible":"0""#),
+        "{attrs}"
+    );
 }

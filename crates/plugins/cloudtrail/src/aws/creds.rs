@@ -112,7 +112,11 @@ pub fn resolve(
             _ => Ok(HashMap::new()),
         }
     };
-    let cred_file = read(file(&ov.credentials, "AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
+    let cred_file = read(file(
+        &ov.credentials,
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "credentials",
+    ))?;
     let conf_file = read(file(&ov.config, "AWS_CONFIG_FILE", "config"))?;
     let conf_section = if profile == "default" {
         conf_file.get("default")
@@ -160,7 +164,11 @@ pub fn resolve(
 
 /// [`resolve`] with the process environment and home directory.
 pub fn from_process(ov: &Overrides) -> Result<AwsEnv> {
-    resolve(&|k| std::env::var(k).ok(), std::env::var_os("HOME").map(PathBuf::from), ov)
+    resolve(
+        &|k| std::env::var(k).ok(),
+        std::env::var_os("HOME").map(PathBuf::from),
+        ov,
+    )
 }
 
 #[cfg(test)]
@@ -168,7 +176,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     fn home_with(creds: &str, config: &str) -> tempdir::Dir {
@@ -243,20 +256,44 @@ mod tests {
     #[test]
     fn files_and_profiles() {
         let h = home_with(CREDS, CONFIG);
-        let e = resolve(&env_of(&[]), Some(h.path().to_path_buf()), &Overrides::default()).unwrap();
+        let e = resolve(
+            &env_of(&[]),
+            Some(h.path().to_path_buf()),
+            &Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(e.creds.access_key, "AKDEF");
         assert_eq!(e.creds.session_token, None);
         assert_eq!(e.region, "eu-west-1");
-        let e = resolve(&env_of(&[("AWS_PROFILE", "dev")]), Some(h.path().to_path_buf()), &Overrides::default()).unwrap();
+        let e = resolve(
+            &env_of(&[("AWS_PROFILE", "dev")]),
+            Some(h.path().to_path_buf()),
+            &Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(e.creds.access_key, "AKDEV");
         assert_eq!(e.creds.session_token.as_deref(), Some("tok"));
         assert_eq!(e.region, "ap-south-1");
         // Plugin-config overrides beat the environment.
-        let ov = Overrides { profile: "default".into(), region: "sa-east-1".into(), ..Overrides::default() };
-        let e = resolve(&env_of(&[("AWS_PROFILE", "dev"), ("AWS_REGION", "x")]), Some(h.path().to_path_buf()), &ov).unwrap();
+        let ov = Overrides {
+            profile: "default".into(),
+            region: "sa-east-1".into(),
+            ..Overrides::default()
+        };
+        let e = resolve(
+            &env_of(&[("AWS_PROFILE", "dev"), ("AWS_REGION", "x")]),
+            Some(h.path().to_path_buf()),
+            &ov,
+        )
+        .unwrap();
         assert_eq!(e.creds.access_key, "AKDEF");
         assert_eq!(e.region, "sa-east-1");
-        let err = resolve(&env_of(&[("AWS_PROFILE", "nope")]), Some(h.path().to_path_buf()), &Overrides::default()).unwrap_err();
+        let err = resolve(
+            &env_of(&[("AWS_PROFILE", "nope")]),
+            Some(h.path().to_path_buf()),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("'nope'"));
     }
 }

@@ -49,7 +49,11 @@ fn split_endpoint(url: &str) -> Result<(String, String, String)> {
         ("http", Some((h, "80"))) | ("https", Some((h, "443"))) => h.to_string(),
         _ => auth.to_string(),
     };
-    Ok((format!("{scheme}://{auth}"), host, path.trim_end_matches('/').to_string()))
+    Ok((
+        format!("{scheme}://{auth}"),
+        host,
+        path.trim_end_matches('/').to_string(),
+    ))
 }
 
 /// Minimal JSON string literal.
@@ -160,7 +164,11 @@ impl Client {
         match &self.env.s3_endpoint {
             Some(ep) => {
                 let (base, host, path) = split_endpoint(ep)?;
-                Ok((base, host, format!("{path}/{}", sigv4::uri_encode(bucket, false))))
+                Ok((
+                    base,
+                    host,
+                    format!("{path}/{}", sigv4::uri_encode(bucket, false)),
+                ))
             }
             None if !bucket.contains('.') => {
                 let host = format!("{bucket}.s3.{}.amazonaws.com", self.env.region);
@@ -168,7 +176,11 @@ impl Client {
             }
             None => {
                 let host = format!("s3.{}.amazonaws.com", self.env.region);
-                Ok((format!("https://{host}"), host, format!("/{}", sigv4::uri_encode(bucket, false))))
+                Ok((
+                    format!("https://{host}"),
+                    host,
+                    format!("/{}", sigv4::uri_encode(bucket, false)),
+                ))
             }
         }
     }
@@ -176,7 +188,11 @@ impl Client {
     /// All keys under `prefix`, in listing order (ListObjectsV2, paginated).
     pub fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
         let (base, host, bpath) = self.s3_target(bucket)?;
-        let path = if bpath.is_empty() { "/".to_string() } else { bpath };
+        let path = if bpath.is_empty() {
+            "/".to_string()
+        } else {
+            bpath
+        };
         let mut keys = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -190,7 +206,10 @@ impl Client {
             let (status, body) = self.send("s3", "GET", &base, &host, &path, &q, &[], b"")?;
             let text = String::from_utf8_lossy(&body);
             if status != 200 {
-                bail!("S3 ListObjectsV2 s3://{bucket}/{prefix}: HTTP {status}: {}", xml::error_text(&text));
+                bail!(
+                    "S3 ListObjectsV2 s3://{bucket}/{prefix}: HTTP {status}: {}",
+                    xml::error_text(&text)
+                );
             }
             keys.extend(xml::all_in(&text, "Contents", "Key"));
             let truncated = xml::first(&text, "IsTruncated").as_deref() == Some("true");
@@ -221,14 +240,33 @@ impl Client {
             None => format!("https://sqs.{}.amazonaws.com", self.env.region),
         };
         let (base, host, path) = split_endpoint(&ep)?;
-        let path = if path.is_empty() { "/".to_string() } else { path };
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path
+        };
         let extra = [
-            ("content-type".to_string(), "application/x-amz-json-1.0".to_string()),
+            (
+                "content-type".to_string(),
+                "application/x-amz-json-1.0".to_string(),
+            ),
             ("x-amz-target".to_string(), format!("AmazonSQS.{action}")),
         ];
-        let (status, resp) = self.send("sqs", "POST", &base, &host, &path, &[], &extra, body.as_bytes())?;
+        let (status, resp) = self.send(
+            "sqs",
+            "POST",
+            &base,
+            &host,
+            &path,
+            &[],
+            &extra,
+            body.as_bytes(),
+        )?;
         if status != 200 {
-            bail!("SQS {action}: HTTP {status}: {}", String::from_utf8_lossy(&resp));
+            bail!(
+                "SQS {action}: HTTP {status}: {}",
+                String::from_utf8_lossy(&resp)
+            );
         }
         Ok(resp)
     }
@@ -241,7 +279,8 @@ impl Client {
         }
         body.push('}');
         let resp = self.sqs("GetQueueUrl", body)?;
-        let doc = crate::json::Doc::parse(&resp).context("SQS GetQueueUrl: invalid JSON response")?;
+        let doc =
+            crate::json::Doc::parse(&resp).context("SQS GetQueueUrl: invalid JSON response")?;
         doc.root(&resp)
             .and_then(|r| r.get("QueueUrl"))
             .and_then(|v| v.as_str())
@@ -256,7 +295,8 @@ impl Client {
             json_str(queue_url)
         );
         let resp = self.sqs("ReceiveMessage", body)?;
-        let doc = crate::json::Doc::parse(&resp).context("SQS ReceiveMessage: invalid JSON response")?;
+        let doc =
+            crate::json::Doc::parse(&resp).context("SQS ReceiveMessage: invalid JSON response")?;
         let Some(msgs) = doc.root(&resp).and_then(|r| r.get("Messages")) else {
             return Ok(Vec::new());
         };
@@ -290,11 +330,19 @@ mod tests {
     fn endpoints() {
         assert_eq!(
             split_endpoint("http://127.0.0.1:5000").unwrap(),
-            ("http://127.0.0.1:5000".into(), "127.0.0.1:5000".into(), "".into())
+            (
+                "http://127.0.0.1:5000".into(),
+                "127.0.0.1:5000".into(),
+                "".into()
+            )
         );
         assert_eq!(
             split_endpoint("https://x.example:443/base/").unwrap(),
-            ("https://x.example:443".into(), "x.example".into(), "/base".into())
+            (
+                "https://x.example:443".into(),
+                "x.example".into(),
+                "/base".into()
+            )
         );
         assert!(split_endpoint("nope").is_err());
     }

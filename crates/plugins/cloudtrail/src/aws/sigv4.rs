@@ -46,7 +46,10 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec
 pub fn uri_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -116,8 +119,13 @@ pub fn authorization(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         sha256_hex(canonical.as_bytes())
     );
-    let sig = hex(&hmac(&signing_key(secret, date, region, service), to_sign.as_bytes()));
-    format!("AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed}, Signature={sig}")
+    let sig = hex(&hmac(
+        &signing_key(secret, date, region, service),
+        to_sign.as_bytes(),
+    ));
+    format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed}, Signature={sig}"
+    )
 }
 
 /// `YYYYMMDDTHHMMSSZ` for a Unix time in seconds.
@@ -148,7 +156,12 @@ mod tests {
     // AWS docs, "Examples of how to derive a signing key for Signature Version 4".
     #[test]
     fn signing_key_vector() {
-        let k = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
+        let k = signing_key(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20120215",
+            "us-east-1",
+            "iam",
+        );
         assert_eq!(
             hex(&k),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"

@@ -109,10 +109,16 @@ mod tests {
 <Contents><Key>a/1.json</Key><Size>3</Size></Contents>
 <Contents><Key>a/x&amp;y&#x20;z.json.gz</Key></Contents>
 <IsTruncated>true</IsTruncated><NextContinuationToken>t&lt;1</NextContinuationToken></ListBucketResult>"#;
-        assert_eq!(all_in(x, "Contents", "Key"), ["a/1.json", "a/x&y z.json.gz"]);
+        assert_eq!(
+            all_in(x, "Contents", "Key"),
+            ["a/1.json", "a/x&y z.json.gz"]
+        );
         assert_eq!(first(x, "IsTruncated").as_deref(), Some("true"));
         assert_eq!(first(x, "NextContinuationToken").as_deref(), Some("t<1"));
         assert_eq!(first(x, "Prefix").as_deref(), Some(""));
-        assert_eq!(error_text("<Error><Code>NoSuchBucket</Code><Message>m</Message></Error>"), "NoSuchBucket: m");
+        assert_eq!(
+            error_text("<Error><Code>NoSuchBucket</Code><Message>m</Message></Error>"),
+            "NoSuchBucket: m"
+        );
     }
 }

@@ -32,11 +32,20 @@ fn stop_logging() {
     assert_eq!(st(STOP, "ct.user").as_deref(), Some("christophe"));
     assert_eq!(st(STOP, "ct.originaluser").as_deref(), Some("christophe"));
     assert_eq!(st(STOP, "ct.user.identitytype").as_deref(), Some("IAMUser"));
-    assert_eq!(st(STOP, "ct.user.accountid").as_deref(), Some("143434273843"));
+    assert_eq!(
+        st(STOP, "ct.user.accountid").as_deref(),
+        Some("143434273843")
+    );
     assert_eq!(st(STOP, "ct.shortsrc").as_deref(), Some("cloudtrail"));
-    assert_eq!(st(STOP, "ct.src").as_deref(), Some("cloudtrail.amazonaws.com"));
+    assert_eq!(
+        st(STOP, "ct.src").as_deref(),
+        Some("cloudtrail.amazonaws.com")
+    );
     assert_eq!(st(STOP, "ct.srcip").as_deref(), Some("86.245.153.234"));
-    assert_eq!(st(STOP, "ct.region").as_deref(), Some("apiso-centralnorth-2r"));
+    assert_eq!(
+        st(STOP, "ct.region").as_deref(),
+        Some("apiso-centralnorth-2r")
+    );
     assert_eq!(st(STOP, "ct.readonly").as_deref(), Some("false"));
     assert_eq!(st(STOP, "ct.managementevent").as_deref(), Some("true"));
     assert_eq!(st(STOP, "ct.error"), None);
@@ -45,8 +54,14 @@ fn stop_logging() {
         st(STOP, "ct.request").as_deref(),
         Some(r#"{"name":"stratus-red-team-ct-stop-trail-buykxbqejv"}"#)
     );
-    assert_eq!(st(STOP, "ct.request.name").as_deref(), Some("stratus-red-team-ct-stop-trail-buykxbqejv"));
-    assert_eq!(st(STOP, "ct.tlsdetails.tlsversion").as_deref(), Some("TLSv1.3"));
+    assert_eq!(
+        st(STOP, "ct.request.name").as_deref(),
+        Some("stratus-red-team-ct-stop-trail-buykxbqejv")
+    );
+    assert_eq!(
+        st(STOP, "ct.tlsdetails.tlsversion").as_deref(),
+        Some("TLSv1.3")
+    );
     assert_eq!(st(STOP, "ct.eventcategory").as_deref(), Some("Management"));
     assert_eq!(st(STOP, "ct.time").as_deref(), Some("2024-07-31T13:06:24Z"));
     assert_eq!(
@@ -93,8 +108,14 @@ fn run_instances() {
     assert_eq!(st(RUN, "ct.response.reservationid").as_deref(), Some("r-1"));
     // errorCode null: present, empty; `!` in ct.info.
     assert_eq!(st(RUN, "ct.error").as_deref(), Some(""));
-    assert_eq!(st(RUN, "ct.info").as_deref(), Some("ARole via 1.2.3.4 !→ RunInstances"));
-    assert_eq!(st(RUN, "ct.resources").as_deref(), Some(r#"{"ARN":"a","type":"t"},{"ARN":"b"}"#));
+    assert_eq!(
+        st(RUN, "ct.info").as_deref(),
+        Some("ARole via 1.2.3.4 !→ RunInstances")
+    );
+    assert_eq!(
+        st(RUN, "ct.resources").as_deref(),
+        Some(r#"{"ARN":"a","type":"t"},{"ARN":"b"}"#)
+    );
     assert_eq!(st(RUN, "ct.shortsrc").as_deref(), Some("ec2"));
 }
 
@@ -102,20 +123,50 @@ fn run_instances() {
 fn identities() {
     let rec = |ui: &str| format!(r#"{{"userIdentity":{ui},"recipientAccountId":"999"}}"#);
     let user = |ui: &str| st(&rec(ui), "ct.user");
-    assert_eq!(user(r#"{"type":"Root","userName":"r"}"#).as_deref(), Some("r"));
+    assert_eq!(
+        user(r#"{"type":"Root","userName":"r"}"#).as_deref(),
+        Some("r")
+    );
     assert_eq!(user(r#"{"type":"Root"}"#), None);
-    assert_eq!(user(r#"{"type":"AWSService","invokedBy":"s.amazonaws.com"}"#).as_deref(), Some("s.amazonaws.com"));
-    assert_eq!(user(r#"{"type":"AssumedRole"}"#).as_deref(), Some("AssumedRole"));
-    assert_eq!(user(r#"{"type":"AWSAccount"}"#).as_deref(), Some("AWSAccount"));
-    assert_eq!(user(r#"{"type":"FederatedUser"}"#).as_deref(), Some("FederatedUser"));
+    assert_eq!(
+        user(r#"{"type":"AWSService","invokedBy":"s.amazonaws.com"}"#).as_deref(),
+        Some("s.amazonaws.com")
+    );
+    assert_eq!(
+        user(r#"{"type":"AssumedRole"}"#).as_deref(),
+        Some("AssumedRole")
+    );
+    assert_eq!(
+        user(r#"{"type":"AWSAccount"}"#).as_deref(),
+        Some("AWSAccount")
+    );
+    assert_eq!(
+        user(r#"{"type":"FederatedUser"}"#).as_deref(),
+        Some("FederatedUser")
+    );
     assert_eq!(user(r#"{"type":"SAMLUser","userName":"x"}"#), None);
     assert_eq!(user(r#"{"userName":"x"}"#), None);
     let orig = |ui: &str| st(&rec(ui), "ct.originaluser");
-    assert_eq!(orig(r#"{"type":"AssumedRole","arn":"a/b","principalId":"p:s"}"#).as_deref(), Some("s"));
-    assert_eq!(orig(r#"{"type":"AssumedRole","arn":"a/b","principalId":"p:s:t"}"#), None);
-    assert_eq!(orig(r#"{"type":"SAMLUser","userName":"u"}"#).as_deref(), Some("u"));
-    assert_eq!(st(&rec(r#"{"type":"Root"}"#), "ct.user.accountid").as_deref(), Some("999"));
-    assert_eq!(st(&rec(r#"{"type":1}"#), "ct.user.identitytype").as_deref(), Some(""));
+    assert_eq!(
+        orig(r#"{"type":"AssumedRole","arn":"a/b","principalId":"p:s"}"#).as_deref(),
+        Some("s")
+    );
+    assert_eq!(
+        orig(r#"{"type":"AssumedRole","arn":"a/b","principalId":"p:s:t"}"#),
+        None
+    );
+    assert_eq!(
+        orig(r#"{"type":"SAMLUser","userName":"u"}"#).as_deref(),
+        Some("u")
+    );
+    assert_eq!(
+        st(&rec(r#"{"type":"Root"}"#), "ct.user.accountid").as_deref(),
+        Some("999")
+    );
+    assert_eq!(
+        st(&rec(r#"{"type":1}"#), "ct.user.identitytype").as_deref(),
+        Some("")
+    );
     // No user: ct.info says so; plugininfo needs eventSource.
     assert_eq!(
         st(r#"{"eventName":"x"}"#, "ct.info").as_deref(),
@@ -136,14 +187,20 @@ fn s3_fields_and_info_extras() {
     assert_eq!(num(get_obj, "s3.bytes.in"), Some(33));
     assert_eq!(num(get_obj, "s3.cnt.get"), Some(1));
     assert_eq!(num(get_obj, "s3.cnt.other"), None);
-    assert_eq!(st(get_obj, "ct.info").as_deref(), Some("u via 1.1.1.1 ← GetObject Size=40 URI=s3://bk/a/b.txt"));
+    assert_eq!(
+        st(get_obj, "ct.info").as_deref(),
+        Some("u via 1.1.1.1 ← GetObject Size=40 URI=s3://bk/a/b.txt")
+    );
     assert_eq!(
         st(get_obj, "ct.additionaleventdata").as_deref(),
         Some(r#"{"bytesTransferredIn":33.0,"bytesTransferredOut":7}"#)
     );
     let bucket_only = r#"{"eventName":"PutBucketAcl","sourceIPAddress":"u","userIdentity":{"type":"IAMUser","userName":"u"},
         "requestParameters":{"bucketName":"bk"},"additionalEventData":{"bytesTransferredOut":"x"}}"#;
-    assert_eq!(st(bucket_only, "ct.info").as_deref(), Some("u ← PutBucketAcl Size=0 Bucket=bk"));
+    assert_eq!(
+        st(bucket_only, "ct.info").as_deref(),
+        Some("u ← PutBucketAcl Size=0 Bucket=bk")
+    );
     assert_eq!(st(bucket_only, "s3.uri"), None);
     let pab = r#"{"eventName":"PutBucketPublicAccessBlock","sourceIPAddress":"u","readOnly":false,
         "userIdentity":{"type":"IAMUser","userName":"u"},
@@ -159,15 +216,24 @@ fn booleans_and_odd_values() {
     let r = r#"{"readOnly":"true","sessionCredentialFromConsole":"true","managementEvent":true,
         "serviceEventDetails":{"a":1},"requestParameters":{"documentName":"d","policy":5}}"#;
     assert_eq!(st(r, "ct.readonly").as_deref(), Some("false"));
-    assert_eq!(st(r, "ct.sessioncredentialfromconsole").as_deref(), Some("false"));
+    assert_eq!(
+        st(r, "ct.sessioncredentialfromconsole").as_deref(),
+        Some("false")
+    );
     assert_eq!(st(r, "ct.managementevent").as_deref(), Some("true"));
     assert_eq!(st(r, "ct.serviceeventdetails").as_deref(), Some(""));
     assert_eq!(st(r, "ct.request.documentname").as_deref(), Some("d"));
     assert_eq!(st(r, "ct.request.policy").as_deref(), Some(""));
     assert_eq!(st(r, "ct.shortsrc"), None);
-    assert_eq!(st(r#"{"eventSource":".amazonaws.com"}"#, "ct.shortsrc").as_deref(), Some(".amazonaws.com"));
+    assert_eq!(
+        st(r#"{"eventSource":".amazonaws.com"}"#, "ct.shortsrc").as_deref(),
+        Some(".amazonaws.com")
+    );
     assert_eq!(st(r#"{"resources":[]}"#, "ct.resources"), None);
-    assert_eq!(st(r#"{"eventName":"a\u00e9\"b"}"#, "ct.name").as_deref(), Some("aé\"b"));
+    assert_eq!(
+        st(r#"{"eventName":"a\u00e9\"b"}"#, "ct.name").as_deref(),
+        Some("aé\"b")
+    );
 }
 
 #[test]
@@ -179,11 +245,30 @@ fn field_table_is_sane() {
     assert_eq!(names.len(), n, "duplicate field names");
     // Every field the official rules use exists.
     for f in [
-        "ct.error", "ct.id", "ct.name", "ct.region", "ct.request.availabilityzone", "ct.request.cluster",
-        "ct.request.functionname", "ct.request.groupname", "ct.request.host", "ct.request.name",
-        "ct.request.policy", "ct.request.serialnumber", "ct.request.servicename", "ct.request.taskdefinition",
-        "ct.request.username", "ct.response.reservationid", "ct.response.subnetid", "ct.src", "ct.srcip",
-        "ct.user", "ct.user.arn", "ct.user.identitytype", "ct.user.principalid", "s3.bucket",
+        "ct.error",
+        "ct.id",
+        "ct.name",
+        "ct.region",
+        "ct.request.availabilityzone",
+        "ct.request.cluster",
+        "ct.request.functionname",
+        "ct.request.groupname",
+        "ct.request.host",
+        "ct.request.name",
+        "ct.request.policy",
+        "ct.request.serialnumber",
+        "ct.request.servicename",
+        "ct.request.taskdefinition",
+        "ct.request.username",
+        "ct.response.reservationid",
+        "ct.response.subnetid",
+        "ct.src",
+        "ct.srcip",
+        "ct.user",
+        "ct.user.arn",
+        "ct.user.identitytype",
+        "ct.user.principalid",
+        "s3.bucket",
     ] {
         assert!(field(f).is_some(), "{f}");
     }
