@@ -6,10 +6,12 @@
 //! - [`fields`]: the field registry and typed extraction.
 //! - [`filter`]: the filter language: parse, compile against the registry, evaluate.
 //! - [`output`]: format strings and sysdig-compatible rendering.
+//! - [`plugin`]: the Falco plugin host.
 #![deny(missing_docs)]
 
 pub mod fields;
 pub mod filter;
 pub mod output;
+pub mod plugin;
 pub mod session;
 pub mod state;
