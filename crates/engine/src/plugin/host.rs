@@ -683,17 +683,25 @@ impl Plugin {
             .owner
             .clone()
             .ok_or_else(|| self.err(ErrorKind::NotInitialised))?;
-        let rc = self
-            .raw
-            .extract(event, evtnum, &source, &mut raw_reqs, &owner, |i, v| {
-                if let (Some(ty), Some(slot)) = (types.get(i), out.get_mut(i)) {
-                    if let Some(v) = convert(*ty, v) {
+        // One field per call, as libsinsp does: the Rust SDK 0.5.1 reuses result memory
+        // across the fields of one batch (list results of earlier fields get overwritten).
+        for (i, (req, slot)) in raw_reqs.iter_mut().zip(out.iter_mut()).enumerate() {
+            let ty = types.get(i).copied();
+            let rc = self.raw.extract(
+                event,
+                evtnum,
+                &source,
+                std::slice::from_mut(req),
+                &owner,
+                |_, v| {
+                    if let Some(v) = ty.and_then(|ty| convert(ty, v)) {
                         slot.push(v);
                     }
-                }
-            });
-        if Rc::from(rc) != Rc::Success {
-            out.iter_mut().for_each(Vec::clear);
+                },
+            );
+            if Rc::from(rc) != Rc::Success {
+                slot.clear();
+            }
         }
         Ok(out)
     }

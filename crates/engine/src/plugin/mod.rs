@@ -21,6 +21,9 @@ mod manager;
 pub mod tables;
 pub mod version;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{ErrorKind, PluginError, Rc, Result};
 pub use fields::{ArgSpec, FieldArg, FieldInfo, FieldType, OpenParam};
 pub use host::{
