@@ -292,7 +292,7 @@ impl Plugin {
         if caps.sourcing {
             id = raw.get_id().unwrap_or(0);
             let src = raw.get_str(vt.get_event_source).unwrap_or_default();
-            if (id != 0) != !src.is_empty() {
+            if (id != 0) == src.is_empty() {
                 return Err(err(ErrorKind::Capabilities(format!(
                     "plugin ID {id} and event source {src:?} must be given together"
                 ))));
