@@ -7,11 +7,13 @@
 //! - [`filter`]: the filter language: parse, compile against the registry, evaluate.
 //! - [`output`]: format strings and sysdig-compatible rendering.
 //! - [`query`]: a compiled filter over the built-in fields, ready to run on events.
+//! - [`plugin`]: the Falco plugin host.
 #![deny(missing_docs)]
 
 pub mod fields;
 pub mod filter;
 pub mod output;
 pub mod query;
+pub mod plugin;
 pub mod session;
 pub mod state;
