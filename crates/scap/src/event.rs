@@ -47,6 +47,15 @@ impl std::fmt::Debug for Event<'_> {
     }
 }
 
+/// Where an event's bytes came from, for errors and `Event::offset`.
+#[derive(Clone, Copy)]
+struct Place {
+    offset: FileOffset,
+    /// Absolute offset of the event header.
+    start: u64,
+    block_type: u32,
+}
+
 /// Dump flag: the event updates state but must never be shown (`SCAP_DF_STATE_ONLY`).
 pub const DF_STATE_ONLY: u32 = 1;
 
@@ -73,8 +82,43 @@ impl<'a> Event<'a> {
         let cpu = cur.read_u16()?;
         let dump_flags = if flags { cur.read_u32()? } else { 0 };
         let start = cur.offset();
+        let place = Place {
+            offset: block.offset(),
+            start,
+            block_type: block.block_type(),
+        };
+        Event::from_parts(cur.rest(), v2, cpu, dump_flags, place)
+    }
+
+    /// An event from its bytes in the v2 layout (26-byte header, length array, parameters),
+    /// as plugins and in-memory producers hand them over; `bytes` may hold more than the
+    /// event. Validated exactly as events read from a file.
+    pub fn from_raw(bytes: &'a [u8], cpu: u16, dump_flags: u32) -> Result<Event<'a>> {
+        let ty = le::u16_at(bytes, 20);
+        let large = table::CURRENT.event(ty).is_some_and(|i| i.is_large());
+        let block_type = match (dump_flags != 0, large) {
+            (false, false) => crate::block::id::EV_V2,
+            (true, false) => crate::block::id::EVF_V2,
+            (false, true) => crate::block::id::EV_V2_LARGE,
+            (true, true) => crate::block::id::EVF_V2_LARGE,
+        };
+        let place = Place {
+            offset: FileOffset(0),
+            start: 0,
+            block_type,
+        };
+        Event::from_parts(bytes, true, cpu, dump_flags, place).map_err(|e| e.in_block(block_type))
+    }
+
+    fn from_parts(
+        body: &'a [u8],
+        v2: bool,
+        cpu: u16,
+        dump_flags: u32,
+        place: Place,
+    ) -> Result<Event<'a>> {
+        let start = place.start;
         let header_len = if v2 { HEADER_LEN } else { HEADER_V1_LEN };
-        let body = cur.rest();
         if body.len() < header_len {
             return Err(Error::eof(start, header_len - body.len()));
         }
@@ -121,7 +165,7 @@ impl<'a> Event<'a> {
         };
         Ok(Event {
             raw,
-            offset: block.offset(),
+            offset: place.offset,
             ts,
             tid,
             nparams,
@@ -130,7 +174,7 @@ impl<'a> Event<'a> {
             cpu,
             lens_at: header_len as u8,
             width: width as u8,
-            block_type: block.block_type(),
+            block_type: place.block_type,
         })
     }
 
