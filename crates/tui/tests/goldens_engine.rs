@@ -49,6 +49,23 @@ const MUST_MATCH: &[&str] = &[
     "libs_e2e_curl_google.f_open",
     "libs_e2e_single_ipv6_conn.f_ipv6",
     "libs_sample.f_switch_cpu0",
+    "bencer_ex0_nginx.default",
+    "bencer_ex0_nginx.p",
+    "bencer_ex4_example4-1.default",
+    "bencer_ex4_example4-1.p",
+    "bencer_ex4_example4-2.default",
+    "bencer_ex4_example4-2.p",
+    "bencer_ex5_httpd.default",
+    "bencer_ex5_httpd.p",
+    "bencer_ex5_nginx.default",
+    "bencer_ex5_nginx.p",
+    "falco_connect_localhost.default",
+    "falco_connect_localhost.p",
+    "falco_psp_run_as_user_0_container.default",
+    "falco_psp_run_as_user_0_container.p",
+    "libs_e2e_curl_google.default",
+    "libs_e2e_curl_google.json",
+    "libs_e2e_curl_google.p",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.
