@@ -66,6 +66,8 @@ const MUST_MATCH: &[&str] = &[
     "libs_e2e_curl_google.default",
     "libs_e2e_curl_google.json",
     "libs_e2e_curl_google.p",
+    "libs_e2e_single_ipv6_conn.default",
+    "libs_e2e_single_ipv6_conn.p",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.

@@ -210,8 +210,15 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 (3, _) => L4_RAW,
                 _ => 0,
             };
+            // libsinsp shows a socket's protocol only once it has a role (bound, connected,
+            // used), except raw sockets, which always show theirs.
             let f = Fd {
                 kind,
+                l4proto: if l4proto == L4_RAW && kind != fd_kind::UNIX_SOCK {
+                    L4_RAW
+                } else {
+                    0
+                },
                 sock_l4: l4proto,
                 family: domain,
                 ..Fd::default()
@@ -263,14 +270,19 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             let addr = find(ev, "addr");
             if let Some(f) = state.fd_mut(tid, fd) {
                 match addr {
+                    // Port 0 only names the socket: it is no server yet.
                     Some(ParamValue::SockAddr(SockAddr::V4 { ip, port })) => {
-                        f.l4proto = f.sock_l4;
-                        f.kind = fd_kind::IPV4_SERVSOCK;
+                        if port != 0 {
+                            f.l4proto = f.sock_l4;
+                            f.kind = fd_kind::IPV4_SERVSOCK;
+                        }
                         f.set_server(IpAddr::from(ip), port);
                     }
                     Some(ParamValue::SockAddr(SockAddr::V6 { ip, port })) => {
-                        f.l4proto = f.sock_l4;
-                        f.kind = fd_kind::IPV6_SERVSOCK;
+                        if port != 0 {
+                            f.l4proto = f.sock_l4;
+                            f.kind = fd_kind::IPV6_SERVSOCK;
+                        }
                         f.set_server(IpAddr::from(ip), port);
                     }
                     Some(ParamValue::SockAddr(SockAddr::Unix(path))) => {
