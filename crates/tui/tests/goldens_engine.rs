@@ -68,6 +68,9 @@ const MUST_MATCH: &[&str] = &[
     "libs_e2e_curl_google.p",
     "libs_e2e_single_ipv6_conn.default",
     "libs_e2e_single_ipv6_conn.p",
+    "libs_e2e_test_ipv6_client.default",
+    "libs_e2e_test_ipv6_client.p",
+    "libs_e2e_test_ipv6_client.f_net",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.
