@@ -71,6 +71,7 @@ const MUST_MATCH: &[&str] = &[
     "libs_e2e_test_ipv6_client.default",
     "libs_e2e_test_ipv6_client.p",
     "libs_e2e_test_ipv6_client.f_net",
+    "bencer_ex4_example4-1.f_failed",
 ];
 
 /// See `goldens_all.rs` and docs/divergences.md: 95 leading events sysdig does not number.
