@@ -46,6 +46,10 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
     if let Id::Num = id {
         return Some(Value::I64(num));
     }
+    let failed = state.failed_open_name();
+    if matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty() {
+        return Some(Value::Bytes(failed));
+    }
     let Some(fd) = state.fd(tid, num) else {
         // sysdig 0.29 shows an empty name on the exit of an fd syscall whose fd it never saw.
         let ty = ctx.event.event_type();

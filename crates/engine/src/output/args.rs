@@ -366,8 +366,8 @@ impl Renderer<'_, '_> {
         self.mark.set(Some(out.len()));
         out.extend_from_slice(b"(<");
         push_char(out, self.type_char(f.kind));
-        // Only connected IP sockets show their layer-4 protocol.
-        if matches!(f.kind, 3 | 4) {
+        // IP sockets show their layer-4 protocol once known.
+        if matches!(f.kind, 3..=6) {
             if let Some(c) = l4_char(f.l4proto) {
                 out.push(c);
             }

@@ -91,10 +91,11 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
         }
         Meta::Interfaces(iter) => {
             for i in iter.flatten() {
-                let ip = match i.addr {
-                    IfaceAddr::V4 { addr, .. } => IpAddr::V4(addr),
-                    IfaceAddr::V6 { addr, .. } => IpAddr::V6(addr),
+                let (ip, mask) = match i.addr {
+                    IfaceAddr::V4 { addr, netmask, .. } => (IpAddr::V4(addr), IpAddr::V4(netmask)),
+                    IfaceAddr::V6 { addr, netmask, .. } => (IpAddr::V6(addr), IpAddr::V6(netmask)),
                 };
+                state.ifaces.push((ip, mask));
                 if !state.local_ips.contains(&ip) {
                     state.local_ips.push(ip);
                 }

@@ -155,6 +155,10 @@ pub struct Fd {
     /// Layer-4 protocol implied by the socket type, applied once the socket gets an address
     /// (libsinsp shows none before).
     pub sock_l4: u8,
+    /// True once the socket acts as a client (it connected, or sent first).
+    pub is_client: bool,
+    /// True once a connect on this socket succeeded (libsinsp 0.29 ignores later ones).
+    pub connected: bool,
 }
 
 /// scap fd type ids (`scap_fd_type`).
@@ -302,6 +306,11 @@ impl Fd {
         self.is_server = true;
     }
 
+    /// True for bound (listening) IPv4/IPv6 sockets.
+    pub fn is_server_kind(&self) -> bool {
+        matches!(self.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK)
+    }
+
     /// True for IPv4/IPv6 sockets.
     pub fn is_ip(&self) -> bool {
         matches!(
@@ -394,10 +403,13 @@ pub struct State {
     fd_to_remove: Option<(i64, i64)>,
     /// fd number of the current event, for `fd.*` fields.
     event_fd: Option<i64>,
-    /// Resolved path of a failed open, shown as `fd.name` as libsinsp does.
+    /// `fd.name` of the current event when it failed: the resolved path of a failed open,
+    /// the tuple of a failed unix connect, `NULL` for a failed accept.
     failed_open: Vec<u8>,
     /// Addresses of the machine's interfaces (interface list).
     local_ips: Vec<IpAddr>,
+    /// The interface list's addresses with their netmasks, in list order.
+    ifaces: Vec<(IpAddr, IpAddr)>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
     sockets_unfixed: bool,
     /// Number of metadata blocks applied.
@@ -471,6 +483,30 @@ impl State {
     /// The resolved path of the current event if it is an open that failed (empty otherwise).
     pub fn failed_open_name(&self) -> &[u8] {
         &self.failed_open
+    }
+
+    /// The machine's address that reaches `peer`: the same address, else one of the peer's
+    /// subnet, else the first that is not loopback (libsinsp's guess for an unbound side).
+    pub fn infer_local(&self, peer: IpAddr) -> Option<IpAddr> {
+        let same_family = |ip: &IpAddr| ip.is_ipv4() == peer.is_ipv4();
+        let ifaces = || self.ifaces.iter().filter(|(ip, _)| same_family(ip));
+        if let Some((ip, _)) = ifaces().find(|(ip, _)| *ip == peer) {
+            return Some(*ip);
+        }
+        let in_subnet = |ip: &IpAddr, mask: &IpAddr| match (ip, mask, peer) {
+            (IpAddr::V4(a), IpAddr::V4(m), IpAddr::V4(p)) => {
+                u32::from(*a) & u32::from(*m) == u32::from(p) & u32::from(*m)
+            }
+            // IPv6 subnets are compared on their /64 prefix.
+            (IpAddr::V6(a), _, IpAddr::V6(p)) => a.octets().get(..8) == p.octets().get(..8),
+            _ => false,
+        };
+        if let Some((ip, _)) = ifaces().find(|(ip, m)| in_subnet(ip, m)) {
+            return Some(*ip);
+        }
+        ifaces()
+            .find(|(ip, _)| !ip.is_loopback())
+            .map(|(ip, _)| *ip)
     }
 
     /// True if `ip` belongs to the capturing machine (one of its interfaces), as sysdig 0.29

@@ -210,8 +210,15 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 (3, _) => L4_RAW,
                 _ => 0,
             };
+            // libsinsp shows a socket's protocol only once it has a role (bound, connected,
+            // used), except raw sockets, which always show theirs.
             let f = Fd {
                 kind,
+                l4proto: if l4proto == L4_RAW && kind != fd_kind::UNIX_SOCK {
+                    L4_RAW
+                } else {
+                    0
+                },
                 sock_l4: l4proto,
                 family: domain,
                 ..Fd::default()
@@ -219,24 +226,66 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             state.add_fd(tid, fd, f);
         }
         "connect" => {
-            if res.is_some_and(|r| r < 0 && r != EINPROGRESS) {
-                return;
-            }
             let Some(fd) = int(arg(ev, en, "fd")) else {
                 return;
             };
             state.event_fd = Some(fd);
-            if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
+            let tuple = find(ev, "tuple");
+            if res.is_some_and(|r| r < 0 && r != EINPROGRESS) {
+                // A failed connect on a unix socket shows the tuple it tried as `fd.name`,
+                // for this event only.
+                if let Some(ParamValue::SockTuple(SockTuple::Unix { src, dst, path })) = tuple {
+                    let mut f = Fd::default();
+                    unix_tuple_name(&mut f, src, dst, path);
+                    state.failed_open = f.name;
+                }
+                return;
+            }
+            if let Some(ParamValue::SockTuple(t)) = tuple {
                 if let Some(f) = state.fd_mut(tid, fd) {
+                    // libsinsp 0.29 keeps the first connected tuple of a socket.
+                    if f.connected && f.is_ip() {
+                        return;
+                    }
+                    if let SockTuple::Unix { src, dst, path } = t {
+                        unix_tuple_name(f, src, dst, path);
+                        return;
+                    }
                     apply_tuple(f, &t, false);
                     if f.is_ip() && f.l4proto == 0 {
                         f.l4proto = f.sock_l4;
                     }
+                    f.connected = true;
+                    if !f.is_server {
+                        f.is_client = true;
+                    }
                 }
+            }
+        }
+        "sendto" | "sendmsg" | "recvfrom" | "recvmsg" => {
+            if res.is_none_or(|r| r < 0) {
+                return;
+            }
+            let Some(fd) = state.event_fd else {
+                return;
+            };
+            let incoming = name.starts_with("recv");
+            // Receives carry the peer in the exit, sends in the enter.
+            let tuple = if incoming {
+                find(ev, "tuple")
+            } else {
+                en.and_then(|e| e.value("tuple")).filter(|v| !v.is_empty())
+            };
+            if let Some(ParamValue::SockTuple(t)) = tuple {
+                data_tuple(state, tid, fd, &t, incoming);
             }
         }
         "accept" | "accept4" => {
             let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+                // A failed accept shows its (empty) tuple as `fd.name`.
+                if find(ev, "tuple").is_none() {
+                    state.failed_open.extend_from_slice(b"NULL");
+                }
                 return;
             };
             let mut f = Fd {
@@ -263,14 +312,19 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             let addr = find(ev, "addr");
             if let Some(f) = state.fd_mut(tid, fd) {
                 match addr {
+                    // Port 0 only names the socket: it is no server yet.
                     Some(ParamValue::SockAddr(SockAddr::V4 { ip, port })) => {
-                        f.l4proto = f.sock_l4;
-                        f.kind = fd_kind::IPV4_SERVSOCK;
+                        if port != 0 {
+                            f.l4proto = f.sock_l4;
+                            f.kind = fd_kind::IPV4_SERVSOCK;
+                        }
                         f.set_server(IpAddr::from(ip), port);
                     }
                     Some(ParamValue::SockAddr(SockAddr::V6 { ip, port })) => {
-                        f.l4proto = f.sock_l4;
-                        f.kind = fd_kind::IPV6_SERVSOCK;
+                        if port != 0 {
+                            f.l4proto = f.sock_l4;
+                            f.kind = fd_kind::IPV6_SERVSOCK;
+                        }
                         f.set_server(IpAddr::from(ip), port);
                     }
                     Some(ParamValue::SockAddr(SockAddr::Unix(path))) => {
@@ -447,6 +501,128 @@ fn apply_tuple(f: &mut Fd, t: &SockTuple<'_>, server: bool) {
     }
     if server {
         f.is_server = true;
+    }
+}
+
+/// Name a unix socket after a connect tuple, as the tuple prints: `src->dst path`.
+fn unix_tuple_name(f: &mut Fd, src: u64, dst: u64, path: &[u8]) {
+    use std::io::Write;
+    f.kind = fd_kind::UNIX_SOCK;
+    f.name.clear();
+    let _ = write!(f.name, "{src:x}->{dst:x} ");
+    f.name.extend_from_slice(path);
+}
+
+/// An address that libsinsp reads as IPv4: `::ffff:a.b.c.d`, or `::`.
+fn mapped(ip: [u8; 16]) -> Option<std::net::Ipv4Addr> {
+    let v6 = std::net::Ipv6Addr::from(ip);
+    if v6.is_unspecified() {
+        return Some(std::net::Ipv4Addr::UNSPECIFIED);
+    }
+    v6.to_ipv4_mapped()
+}
+
+/// The tuple of a datagram send/receive: libsinsp takes it over when it differs from the
+/// socket's, fills an unspecified side from the interface list, guesses the socket's role
+/// if it has none, and orders the tuple client -> server.
+fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming: bool) {
+    let (v4, sip, sport, dip, dport) = match *t {
+        SockTuple::V4 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => (true, IpAddr::from(src), sport, IpAddr::from(dst), dport),
+        SockTuple::V6 {
+            src,
+            sport,
+            dst,
+            dport,
+        } => match (mapped(src), mapped(dst)) {
+            (Some(s), Some(d)) => (true, IpAddr::V4(s), sport, IpAddr::V4(d), dport),
+            _ => (false, IpAddr::from(src), sport, IpAddr::from(dst), dport),
+        },
+        _ => return,
+    };
+    let Some(f) = state.fd(tid, fd) else {
+        return;
+    };
+    if !f.is_ip() || (f.l4proto == L4_TCP && !f.name.is_empty() && !f.is_server_kind()) {
+        return;
+    }
+    let kind = if v4 {
+        fd_kind::IPV4_SOCK
+    } else {
+        fd_kind::IPV6_SOCK
+    };
+    if f.kind == kind {
+        if let (Some(a), Some(b)) = (f.sip, f.dip) {
+            let same = (a, f.sport, b, f.dport) == (sip, sport, dip, dport);
+            let flipped = (a, f.sport, b, f.dport) == (dip, dport, sip, sport);
+            if same || flipped {
+                return;
+            }
+        }
+    }
+    let was_server_kind = f.is_server_kind();
+    let (mut sip, mut dip) = (sip, dip);
+    // An unspecified side is the interface that reaches the other one.
+    if sip.is_unspecified() || dip.is_unspecified() {
+        if sip.is_unspecified() {
+            let new = state.infer_local(dip);
+            if !(new == Some(dip) && sport == dport) {
+                sip = new.unwrap_or(sip);
+            }
+        } else {
+            let new = state.infer_local(sip);
+            if !(new == Some(sip) && sport == dport) {
+                dip = new.unwrap_or(dip);
+            }
+        }
+    }
+    let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+    let bound = |port: u16| {
+        state.fds.get(&pid).is_some_and(|t| {
+            t.iter()
+                .any(|(n, g)| *n != fd && g.is_server_kind() && g.dport == port && port != 0)
+        })
+    };
+    let (role_none, guess_server) = {
+        let f = state.fd(tid, fd);
+        let none = f.is_none_or(|f| !f.is_server && !f.is_client);
+        (none, bound(dport) || (was_server_kind && incoming))
+    };
+    let Some(f) = state.fd_mut(tid, fd) else {
+        return;
+    };
+    if was_server_kind || f.l4proto == 0 {
+        // Only an IPv4 server socket keeps its protocol; otherwise a socket that changes
+        // address in flight is taken for UDP.
+        f.l4proto = if was_server_kind && !(v4 && f.kind == fd_kind::IPV4_SERVSOCK) {
+            L4_UDP
+        } else if f.sock_l4 != 0 {
+            f.sock_l4
+        } else {
+            L4_UDP
+        };
+    }
+    f.kind = kind;
+    if role_none {
+        if guess_server {
+            f.is_server = true;
+        } else {
+            f.is_client = true;
+        }
+    }
+    let swap = if incoming {
+        f.is_client && !f.is_server
+    } else {
+        f.is_server
+    };
+    if swap {
+        f.set_tuple(dip, dport, sip, sport);
+    } else {
+        f.set_tuple(sip, sport, dip, dport);
     }
 }
 

@@ -207,3 +207,31 @@ fn clone_execve_open_close() {
         }
     });
 }
+
+#[test]
+fn unbound_side_is_inferred_from_the_interfaces() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let v4 = |a, b, c, d| IpAddr::V4(Ipv4Addr::new(a, b, c, d));
+    let s = State {
+        ifaces: vec![
+            (v4(127, 0, 0, 1), v4(255, 0, 0, 0)),
+            (v4(10, 0, 2, 15), v4(255, 255, 255, 0)),
+            (v4(172, 17, 0, 1), v4(255, 255, 0, 0)),
+            (
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ),
+        ],
+        ..State::default()
+    };
+    // Same address, then same subnet, then the first non-loopback interface.
+    assert_eq!(s.infer_local(v4(127, 0, 0, 1)), Some(v4(127, 0, 0, 1)));
+    assert_eq!(s.infer_local(v4(172, 17, 0, 7)), Some(v4(172, 17, 0, 1)));
+    assert_eq!(s.infer_local(v4(8, 8, 8, 8)), Some(v4(10, 0, 2, 15)));
+    let lo6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    assert_eq!(s.infer_local(lo6), Some(lo6));
+    assert_eq!(
+        s.infer_local(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        None
+    );
+}
