@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::fields::{catalog::EventSource, catalog::Registry, Field, Scratch};
+use crate::fields::{catalog::Catalog, catalog::EventSource, Field, Scratch};
 use crate::filter::{self, CompileError, Filter, MacroResolver, Macros, ParseError};
 use crate::session::EventCtx;
 
@@ -46,8 +46,17 @@ impl EventFilter {
         text: &str,
         macros: &dyn MacroResolver,
     ) -> Result<EventFilter, FilterError> {
+        EventFilter::compile_in(text, macros, &Catalog::default())
+    }
+
+    /// Compile `text` with macros, resolving fields in `catalog` (plugins' fields too).
+    pub fn compile_in(
+        text: &str,
+        macros: &dyn MacroResolver,
+        catalog: &Catalog<'_>,
+    ) -> Result<EventFilter, FilterError> {
         let ast = filter::parse(text).map_err(FilterError::Parse)?;
-        let filter = filter::compile(&ast, &Registry, macros).map_err(FilterError::Compile)?;
+        let filter = filter::compile(&ast, catalog, macros).map_err(FilterError::Compile)?;
         Ok(EventFilter {
             filter,
             scratch: filter::Scratch::new(),

@@ -96,14 +96,8 @@ fn proc_name_and_tid_match_sysdig() {
         let want = golden_columns(&golden);
         let captures = [Capture::open(scap_path).unwrap()];
         let mut sink = Columns {
-            name: Field {
-                def: fields::lookup("proc.name").unwrap(),
-                arg: None,
-            },
-            tid: Field {
-                def: fields::lookup("thread.tid").unwrap(),
-                arg: None,
-            },
+            name: Field::builtin(fields::lookup("proc.name").unwrap(), None),
+            tid: Field::builtin(fields::lookup("thread.tid").unwrap(), None),
             lines: Vec::new(),
         };
         Session::new(&captures).run(&mut sink, None).unwrap();

@@ -28,11 +28,71 @@ pub enum Command {
     Info(InfoArgs),
     /// List the fields usable in filters and formats, like `sysdig -l`.
     Fields(FieldsArgs),
+    /// Record the events of source plugins (and captures) into a capture file.
+    Record(RecordArgs),
+    /// List the available plugins: version, id, event source, capabilities.
+    Plugins(PluginsArgs),
+}
+
+/// Plugin selection, shared by the commands that use plugins.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PluginArgs {
+    /// Load a plugin: a built-in name (cloudtrail, json) or a path to a `.so`, with an
+    /// optional init config after ':' (repeatable).
+    #[arg(short = 'H', long = "plugin", value_name = "NAME_OR_PATH[:INIT]")]
+    pub plugins: Vec<String>,
+    /// Read events from a source plugin, with optional open params after ':' (repeatable;
+    /// several sources are merged by timestamp).
+    #[arg(short = 'I', long = "input", value_name = "NAME[:OPEN_PARAMS]")]
+    pub inputs: Vec<String>,
+    /// Falco configuration file: its `plugins:` and `load_plugins:` keys.
+    #[arg(short = 'c', long = "config", value_name = "FALCO_YAML")]
+    pub config: Option<PathBuf>,
+    /// Do not load the built-in plugins (cloudtrail, json) unless named.
+    #[arg(long)]
+    pub no_builtin_plugins: bool,
+}
+
+/// `scapkit record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Plugins and sources.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+    /// Also read these captures and merge their events (repeatable).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Vec<PathBuf>,
+    /// The capture to write.
+    #[arg(short = 'w', long = "write", value_name = "OUT", required = true)]
+    pub write: PathBuf,
+    /// Stop after N events.
+    #[arg(short = 'n', long = "numevents", value_name = "N")]
+    pub numevents: Option<u64>,
+    /// gzip the capture.
+    #[arg(short = 'z', long = "compress")]
+    pub compress: bool,
+    /// Keep only the events matching this filter.
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+/// `scapkit plugins`.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// Plugins to load besides the built-ins.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `scapkit read`.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
+    /// Plugins and sources.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
     /// Capture files to read (repeatable). With -r, every positional argument is the filter.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Vec<PathBuf>,
@@ -96,6 +156,12 @@ pub struct InfoArgs {
 /// `scapkit fields`.
 #[derive(Debug, Args)]
 pub struct FieldsArgs {
+    /// List the fields of this plugin (built-in name or loaded with -H).
+    #[arg(long = "plugin", value_name = "NAME")]
+    pub plugin: Option<String>,
+    /// Plugins to load.
+    #[arg(short = 'H', value_name = "NAME_OR_PATH[:INIT]")]
+    pub load: Vec<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

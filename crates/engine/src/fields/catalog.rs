@@ -1,29 +1,63 @@
-//! The field registry as the filter compiler and evaluator see it.
+//! The field registry as the filter compiler and evaluator see it: the built-in classes,
+//! plus the fields of loaded plugins.
+
+use std::cell::RefCell;
 
 use scap::table;
 
 use super::registry::{self, ArgKind};
-use super::{extract, Field, FieldId, Scratch};
+use super::{extract, plugin, Field, FieldId, Scratch};
 use crate::filter::{
     EventTypeSet, FieldCatalog, FieldSource, ResolveError, ResolvedField, ValueSink,
 };
+use crate::plugin::PluginManager;
 use crate::session::EventCtx;
 
-/// The built-in field classes (`evt`, `proc`, `thread`, `fd`, `user`, `group`, `container`).
+/// Resolves field names: built-in classes first, then the plugins' fields.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Registry;
+pub struct Catalog<'p> {
+    plugins: Option<&'p RefCell<PluginManager>>,
+}
 
-impl PartialEq for Field {
-    fn eq(&self, other: &Field) -> bool {
-        self.def.id == other.def.id && self.arg == other.arg
+impl<'p> Catalog<'p> {
+    /// A catalog that also knows the fields of `plugins`.
+    pub fn with_plugins(plugins: &'p RefCell<PluginManager>) -> Catalog<'p> {
+        Catalog {
+            plugins: Some(plugins),
+        }
+    }
+
+    /// Resolve a plugin field (`None` when no loaded plugin declares `name`).
+    pub fn resolve_plugin(&self, name: &str, arg: Option<&str>) -> Option<Result<Field, String>> {
+        plugin::resolve(self.plugins?, name, arg)
     }
 }
 
-impl FieldCatalog for Registry {
+impl PartialEq for Field {
+    fn eq(&self, other: &Field) -> bool {
+        self.def.id == other.def.id && self.arg == other.arg && self.name() == other.name()
+    }
+}
+
+impl FieldCatalog for Catalog<'_> {
     type Field = Field;
 
     fn resolve(&self, name: &str, arg: Option<&str>) -> Result<ResolvedField<Field>, ResolveError> {
-        let (def, dotted) = registry::resolve_name(name).ok_or(ResolveError::Unknown)?;
+        let Some((def, dotted)) = registry::resolve_name(name) else {
+            return match self.resolve_plugin(name, arg) {
+                Some(Ok(field)) => {
+                    let (ty, list) = field
+                        .plugin
+                        .as_ref()
+                        .map_or((def_ty(&field), false), |p| (p.ty, p.list));
+                    let mut r = ResolvedField::new(field, ty);
+                    r.list = list;
+                    Ok(r)
+                }
+                Some(Err(msg)) => Err(ResolveError::Invalid(msg)),
+                None => Err(ResolveError::Unknown),
+            };
+        };
         let arg = match (dotted, arg) {
             (Some(_), Some(_)) => {
                 return Err(ResolveError::Invalid(format!(
@@ -54,13 +88,7 @@ impl FieldCatalog for Registry {
             }
             _ => {}
         }
-        let mut r = ResolvedField::new(
-            Field {
-                def,
-                arg: arg.map(Into::into),
-            },
-            def.ty,
-        );
+        let mut r = ResolvedField::new(Field::builtin(def, arg.map(Into::into)), def.ty);
         r.event_type = def.id == FieldId::Evt(super::evt::Id::Type);
         Ok(r)
     }
@@ -68,6 +96,13 @@ impl FieldCatalog for Registry {
     fn for_each_field_name(&self, f: &mut dyn FnMut(&str)) {
         for def in registry::all() {
             f(def.name);
+        }
+        if let Some(p) = self.plugins {
+            for plugin in p.borrow().plugins() {
+                for field in plugin.fields() {
+                    f(&field.name);
+                }
+            }
         }
     }
 
@@ -92,6 +127,10 @@ impl FieldCatalog for Registry {
     }
 }
 
+fn def_ty(f: &Field) -> super::FieldType {
+    f.def.ty
+}
+
 /// Values of one event for the evaluator.
 #[derive(Debug)]
 pub struct EventSource<'c, 'e> {
@@ -106,6 +145,11 @@ impl FieldSource for EventSource<'_, '_> {
 
     #[inline]
     fn extract(&mut self, field: &Field, out: &mut ValueSink<'_>) {
+        if let Some(pf) = &field.plugin {
+            // Plugin list fields give every value to the filter.
+            plugin::extract_each(self.ctx, pf, &mut |v| out.push(v));
+            return;
+        }
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }

@@ -145,7 +145,16 @@ pub(crate) fn extract<'s>(
         Id::PluginName => {
             let id = plugin_id(ev)?;
             scratch.buf.clear();
-            match known_plugin(id) {
+            let loaded = ctx.plugins.and_then(|p| {
+                let m = p.try_borrow().ok()?;
+                let name = m
+                    .plugins()
+                    .iter()
+                    .find(|x| x.info().id == id)
+                    .map(|x| x.name().to_string());
+                name
+            });
+            match loaded.as_deref().or(known_plugin(id)) {
                 Some(n) => scratch.buf.extend_from_slice(n.as_bytes()),
                 None => {
                     let _ = write!(scratch.buf, "plugin{id}");
@@ -154,7 +163,20 @@ pub(crate) fn extract<'s>(
             Value::Bytes(&scratch.buf)
         }
         Id::PluginInfo => {
-            plugin_id(ev)?;
+            let id = plugin_id(ev)?;
+            // A loaded source plugin renders its own events (event_to_string).
+            let rendered = ctx.plugins.and_then(|p| {
+                let mut m = p.try_borrow_mut().ok()?;
+                if !m.plugins().iter().any(|x| x.info().id == id) {
+                    return None;
+                }
+                m.plugin_info(ev.raw(), ctx.num)
+            });
+            if let Some(text) = rendered {
+                scratch.buf.clear();
+                scratch.buf.extend_from_slice(text.as_bytes());
+                return Some(Value::Bytes(&scratch.buf));
+            }
             let data = ev.param(1)?;
             let text = std::str::from_utf8(data)
                 .ok()

@@ -1,7 +1,10 @@
 //! Dispatch from a field to its class's extractor.
 
 use super::registry::{FieldDef, FieldId};
-use super::value::Value;
+use std::sync::Arc;
+
+use super::plugin::{self, PluginField};
+use super::value::{FieldType, Value};
 use super::{container, evt, fd, thread, user};
 use crate::output::BufferOpts;
 use crate::session::EventCtx;
@@ -24,6 +27,35 @@ pub struct Field {
     pub def: &'static FieldDef,
     /// Argument text, if any.
     pub arg: Option<Box<str>>,
+    /// For plugin fields: which plugin and the request.
+    pub plugin: Option<Arc<PluginField>>,
+}
+
+impl Field {
+    /// A built-in field.
+    pub fn builtin(def: &'static FieldDef, arg: Option<Box<str>>) -> Field {
+        Field {
+            def,
+            arg,
+            plugin: None,
+        }
+    }
+
+    /// The field's name (without argument).
+    pub fn name(&self) -> &str {
+        match &self.plugin {
+            Some(p) => &p.name,
+            None => self.def.name,
+        }
+    }
+
+    /// The field's value type.
+    pub fn ty(&self) -> FieldType {
+        match &self.plugin {
+            Some(p) => p.ty,
+            None => self.def.ty,
+        }
+    }
 }
 
 /// The value of `field` for the event in `ctx`, or `None` when it has none.
@@ -35,6 +67,10 @@ pub fn extract<'s>(
 ) -> Option<Value<'s>> {
     match field.def.id {
         FieldId::Evt(id) => evt::extract(id, ctx, field, scratch),
+        FieldId::Plugin => match &field.plugin {
+            Some(pf) => plugin::extract(ctx, pf, scratch),
+            None => None,
+        },
         FieldId::Thread(id) => thread::extract(id, ctx, field),
         FieldId::Fd(id) => fd::extract(id, ctx, field),
         FieldId::User(id) => user::extract(id, ctx, field),

@@ -8,6 +8,7 @@ pub mod container;
 pub mod evt;
 mod extract;
 pub mod fd;
+pub mod plugin;
 pub mod registry;
 pub mod thread;
 mod time;

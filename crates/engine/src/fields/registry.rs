@@ -26,6 +26,8 @@ pub enum ArgKind {
 pub enum FieldId {
     /// `evt.*`.
     Evt(evt::Id),
+    /// A field of a loaded plugin (see [`super::plugin`]).
+    Plugin,
     /// `thread.*`, `proc.*`.
     Thread(thread::Id),
     /// `fd.*`.

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
+use crate::fields::catalog::Catalog;
+use crate::fields::plugin::PluginField;
 use crate::fields::{self, FieldDef};
 
 /// One piece of a format string.
@@ -15,6 +19,8 @@ pub enum Part {
         def: &'static FieldDef,
         /// Text between the brackets.
         arg: Option<String>,
+        /// For a plugin field: the resolved plugin field.
+        plugin: Option<Arc<PluginField>>,
     },
 }
 
@@ -56,8 +62,13 @@ fn is_field_char(c: u8) -> bool {
 }
 
 impl Format {
-    /// Parse a format string.
+    /// Parse a format string over the built-in fields.
     pub fn parse(text: &str) -> Result<Format, FormatError> {
+        Format::parse_with(text, &Catalog::default())
+    }
+
+    /// Parse a format string; fields of the catalog's plugins are allowed too.
+    pub fn parse_with(text: &str, catalog: &Catalog<'_>) -> Result<Format, FormatError> {
         let (print_all, body, base) = match text.strip_prefix('*') {
             Some(rest) => (true, rest, 1),
             None => (false, text, 0),
@@ -88,11 +99,7 @@ impl Format {
                 continue;
             }
             let name = body.get(start..end).unwrap_or_default();
-            let (def, arg_from_name) = resolve(name).ok_or_else(|| FormatError {
-                offset: base + start,
-                message: format!("unknown field '{name}'{}", suggest(name)),
-            })?;
-            let mut arg = arg_from_name;
+            let mut arg: Option<String> = None;
             i = end;
             if bytes.get(i) == Some(&b'[') {
                 let close = body
@@ -105,10 +112,36 @@ impl Format {
                 arg = Some(body.get(i + 1..i + close).unwrap_or_default().to_string());
                 i += close + 1;
             }
+            let part = match resolve(name) {
+                Some((def, from_name)) => Part::Field {
+                    def,
+                    arg: arg.or(from_name),
+                    plugin: None,
+                },
+                None => match catalog.resolve_plugin(name, arg.as_deref()) {
+                    Some(Ok(field)) => Part::Field {
+                        def: field.def,
+                        arg,
+                        plugin: field.plugin,
+                    },
+                    Some(Err(msg)) => {
+                        return Err(FormatError {
+                            offset: base + start,
+                            message: msg,
+                        })
+                    }
+                    None => {
+                        return Err(FormatError {
+                            offset: base + start,
+                            message: format!("unknown field '{name}'{}", suggest(name)),
+                        })
+                    }
+                },
+            };
             if !lit.is_empty() {
                 parts.push(Part::Literal(std::mem::take(&mut lit)));
             }
-            parts.push(Part::Field { def, arg });
+            parts.push(part);
         }
         if !lit.is_empty() {
             parts.push(Part::Literal(lit));

@@ -27,8 +27,11 @@ impl JsonWriter {
             .parts
             .iter()
             .filter_map(|p| match p {
-                Part::Field { def, arg } => {
-                    let mut key = def.name.to_string();
+                Part::Field { def, arg, plugin } => {
+                    let mut key = match plugin {
+                        Some(p) => p.name.clone(),
+                        None => def.name.to_string(),
+                    };
                     if let Some(a) = arg {
                         if def.arg == ArgKind::Required && a.parse::<usize>().is_err() {
                             key.push('.');
@@ -44,6 +47,7 @@ impl JsonWriter {
                         Field {
                             def,
                             arg: arg.as_deref().map(Into::into),
+                            plugin: plugin.clone(),
                         },
                     ))
                 }
@@ -111,7 +115,7 @@ fn write_value(
         Value::Double(d) if d.is_finite() => {
             let _ = write!(out, "{d}");
         }
-        Value::Bytes(b) if f.def.ty != FieldType::Bytes => write_str(b, out),
+        Value::Bytes(b) if f.ty() != FieldType::Bytes => write_str(b, out),
         _ => {
             text.clear();
             render(time, TimeMode::Human, ctx, f, v, text);

@@ -51,9 +51,10 @@ impl LineWriter {
             .iter()
             .map(|p| match p {
                 Part::Literal(s) => LinePart::Literal(s.as_bytes().to_vec()),
-                Part::Field { def, arg } => LinePart::Field(Field {
+                Part::Field { def, arg, plugin } => LinePart::Field(Field {
                     def,
                     arg: arg.as_deref().map(Into::into),
+                    plugin: plugin.clone(),
                 }),
             })
             .collect();
@@ -126,7 +127,7 @@ pub(crate) fn render(
             }
             TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
         },
-        _ => write_value(f.def.ty, v, out),
+        _ => write_value(f.ty(), v, out),
     }
 }
 

@@ -1064,6 +1064,9 @@ pub fn severity_name(sev: u32) -> &'static str {
 }
 
 unsafe extern "C" fn log_fn(o: Ptr, component: *const c_char, msg: *const c_char, sev: u32) {
+    if sev > super::log_threshold() {
+        return;
+    }
     guard((), || {
         let name = find_owner(o)
             .map(|c| c.name.clone())

@@ -34,6 +34,19 @@ pub use manager::{EventSource, Merged, PluginIdx, PluginManager, KNOWN_SOURCES};
 pub use tables::{MapThreadTable, StateType, StateValue, TableField, ThreadTable};
 
 /// Writes one plugin log line to stderr (never stdout, where events go).
+/// Highest plugin log severity shown (Falco's scale: 1 fatal ... 4 warning ... 7 debug, 8
+/// trace). Warnings and worse by default.
+static LOG_THRESHOLD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4);
+
+/// Show plugin log messages up to `severity` (4 = warning, 6 = info, 7 = debug).
+pub fn set_log_threshold(severity: u32) {
+    LOG_THRESHOLD.store(severity, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn log_threshold() -> u32 {
+    LOG_THRESHOLD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) fn log_line(plugin: &str, component: &str, severity: &str, msg: &str) {
     if component == plugin {
         eprintln!("[plugin {plugin}] {severity}: {msg}");

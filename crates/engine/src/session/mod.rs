@@ -5,9 +5,14 @@
 //! timestamp order (each keeps its own thread and fd state: tids of different machines
 //! must not mix).
 
+use std::cell::RefCell;
+use std::fmt;
+use std::time::Duration;
+
 use scap::table::{self, code};
 use scap::{Capture, Event, Record};
 
+use crate::plugin::{Merged, PluginError, PluginManager};
 use crate::state::{LatencyTracker, State};
 
 /// Why an event is not shown by default.
@@ -43,15 +48,38 @@ pub struct EventCtx<'a> {
     pub state: &'a State,
     /// `evt.latency`: ns since the matching enter event (exit events), else 0.
     pub latency: u64,
+    /// Loaded plugins, for plugin fields and `evt.plugininfo`.
+    pub plugins: Option<&'a RefCell<PluginManager>>,
 }
 
 /// Something that goes wrong while reading one input; reading stops for that input only.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct InputError {
-    /// Which input.
+    /// Which input (the live plugin sources come after the captures).
     pub input: usize,
-    /// The reader's error.
-    pub error: scap::Error,
+    /// What went wrong.
+    pub error: InputFailure,
+}
+
+/// Why an input stopped early.
+#[derive(Debug)]
+pub enum InputFailure {
+    /// The capture is damaged.
+    Capture(scap::Error),
+    /// A source plugin failed.
+    Plugin(PluginError),
+    /// A source plugin produced bytes that are not a valid event.
+    BadPluginEvent(scap::Error),
+}
+
+impl fmt::Display for InputFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputFailure::Capture(e) => write!(f, "{e}"),
+            InputFailure::Plugin(e) => write!(f, "{e}"),
+            InputFailure::BadPluginEvent(e) => write!(f, "invalid event from a plugin: {e}"),
+        }
+    }
 }
 
 /// Receives events. Return `Ok(false)` to stop (as for `-n`).
@@ -74,7 +102,7 @@ pub trait Progress {
 }
 
 /// Statistics of a finished run.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Summary {
     /// Events delivered (numbered).
     pub events: u64,
@@ -89,8 +117,27 @@ pub struct Summary {
 /// How often progress is reported.
 const PROGRESS_STEP: u64 = 8 << 20;
 
+/// Where an input's events come from.
+enum Source<'c> {
+    Capture(scap::Records<'c>),
+    /// The merged stream of the open source plugins; events are copied into `live_buf`.
+    Plugins(&'c RefCell<PluginManager>),
+}
+
+impl Source<'_> {
+    fn position(&self) -> u64 {
+        match self {
+            Source::Capture(r) => r.position(),
+            Source::Plugins(_) => 0,
+        }
+    }
+}
+
 struct Input<'c> {
-    records: scap::Records<'c>,
+    source: Source<'c>,
+    /// The pending live event's bytes (reused).
+    live_buf: Vec<u8>,
+    live_pending: bool,
     state: State,
     latency: LatencyTracker,
     /// True until the first event that is not initial state in the current section.
@@ -101,11 +148,16 @@ struct Input<'c> {
     len: u64,
 }
 
-/// Reads captures and drives a [`Sink`].
+/// Reads captures (and live plugin sources) and drives a [`Sink`].
 #[derive(Debug)]
 pub struct Session<'c> {
     captures: &'c [Capture],
+    plugins: Option<&'c RefCell<PluginManager>>,
+    live: bool,
 }
+
+/// How long to wait before polling source plugins again after they all timed out.
+const SOURCE_POLL: Duration = Duration::from_millis(5);
 
 impl std::fmt::Debug for Input<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -131,7 +183,30 @@ pub fn is_initial_state_type(ty: u16) -> bool {
 impl<'c> Session<'c> {
     /// A session over `captures`, merged by timestamp when there are several.
     pub fn new(captures: &'c [Capture]) -> Session<'c> {
-        Session { captures }
+        Session {
+            captures,
+            plugins: None,
+            live: false,
+        }
+    }
+
+    /// Make `plugins` available to fields (`ct.name`, `json.value`, `evt.plugininfo`) and
+    /// let parse plugins see every event.
+    pub fn with_plugins(mut self, plugins: &'c RefCell<PluginManager>) -> Session<'c> {
+        self.plugins = Some(plugins);
+        self
+    }
+
+    /// Also read the plugins' open sources (see [`PluginManager::open_sources`]) as one more
+    /// input, merged with the captures by timestamp.
+    pub fn with_live_sources(mut self) -> Session<'c> {
+        self.live = self.plugins.is_some();
+        self
+    }
+
+    /// Bytes of capture data to read (for progress bars).
+    pub fn input_bytes(&self) -> u64 {
+        self.captures.iter().map(|c| c.data().len() as u64).sum()
     }
 
     /// Read everything, handing events to `sink`.
@@ -140,19 +215,31 @@ impl<'c> Session<'c> {
         sink: &mut S,
         progress: Option<&dyn Progress>,
     ) -> Result<Summary, S::Error> {
+        let new_input = |source, len| Input {
+            source,
+            live_buf: Vec::new(),
+            live_pending: false,
+            state: State::default(),
+            latency: LatencyTracker::default(),
+            leading: true,
+            pending: None,
+            done: false,
+            len,
+        };
         let mut inputs: Vec<Input<'c>> = self
             .captures
             .iter()
-            .map(|c| Input {
-                records: c.records(),
-                state: State::default(),
-                latency: LatencyTracker::default(),
-                leading: true,
-                pending: None,
-                done: false,
-                len: c.data().len() as u64,
-            })
+            .map(|c| new_input(Source::Capture(c.records()), c.data().len() as u64))
             .collect();
+        if let (true, Some(p)) = (self.live, self.plugins) {
+            inputs.push(new_input(Source::Plugins(p), 0));
+        }
+        let parsers = self.plugins.is_some_and(|p| {
+            p.borrow()
+                .plugins()
+                .iter()
+                .any(|x| x.capabilities().parsing)
+        });
         let total: u64 = inputs.iter().map(|i| i.len).sum();
         let mut summary = Summary::default();
         let mut num = 0u64;
@@ -161,7 +248,7 @@ impl<'c> Session<'c> {
         let mut next_progress = PROGRESS_STEP;
         loop {
             for (idx, input) in inputs.iter_mut().enumerate() {
-                if input.pending.is_none() && !input.done {
+                if !input.has_pending() && !input.done {
                     fill(idx, input, sink, &mut summary)?;
                 }
             }
@@ -171,9 +258,9 @@ impl<'c> Session<'c> {
             } else {
                 let mut best: Option<(usize, u64)> = None;
                 for (idx, input) in inputs.iter().enumerate() {
-                    if let Some(ev) = &input.pending {
-                        if best.is_none_or(|(_, ts)| ev.ts() < ts) {
-                            best = Some((idx, ev.ts()));
+                    if let Some(ts) = input.pending_ts() {
+                        if best.is_none_or(|(_, b)| ts < b) {
+                            best = Some((idx, ts));
                         }
                     }
                 }
@@ -183,15 +270,37 @@ impl<'c> Session<'c> {
             let Some(input) = inputs.get_mut(idx) else {
                 break;
             };
-            let Some(event) = input.pending.take() else {
+            let Input {
+                pending,
+                live_buf,
+                live_pending,
+                state,
+                latency: tracker,
+                leading,
+                ..
+            } = input;
+            let event = if let Some(ev) = pending.take() {
+                ev
+            } else if std::mem::take(live_pending) {
+                match Event::from_raw(live_buf, 0, 0) {
+                    Ok(ev) => ev,
+                    Err(e) => {
+                        summary.errors.push(InputError {
+                            input: idx,
+                            error: InputFailure::BadPluginEvent(e),
+                        });
+                        continue;
+                    }
+                }
+            } else {
                 break;
             };
             num += 1;
             let ty = event.event_type();
-            let hidden = if input.leading && is_initial_state_type(ty) {
+            let hidden = if *leading && is_initial_state_type(ty) {
                 Hidden::InitialState
             } else {
-                input.leading = false;
+                *leading = false;
                 if event.dump_flags() & scap::event::DF_STATE_ONLY != 0 {
                     Hidden::StateOnly
                 } else if display_table(ty).event(ty).is_some_and(|i| i.is_internal()) {
@@ -200,8 +309,14 @@ impl<'c> Session<'c> {
                     Hidden::No
                 }
             };
-            input.state.parse(&event);
-            let latency = input.latency.track(&event);
+            state.parse(&event);
+            let latency = tracker.track(&event);
+            if let (true, Some(p)) = (parsers, self.plugins) {
+                // A parse plugin's failure is only logged, as in libsinsp.
+                if let Err(e) = p.borrow_mut().parse(event.raw(), num) {
+                    eprintln!("warning: {e}");
+                }
+            }
             let first = *first_ts.get_or_insert(event.ts());
             let ctx = EventCtx {
                 event,
@@ -210,14 +325,15 @@ impl<'c> Session<'c> {
                 hidden,
                 first_ts: first,
                 prev_ts,
-                state: &input.state,
+                state,
                 latency,
+                plugins: self.plugins,
             };
             let go_on = sink.event(&ctx)?;
             prev_ts = ctx.event.ts();
             // Checking every 4096 events keeps progress off the per-event cost.
             if let Some(p) = progress.filter(|_| num % 4096 == 0) {
-                let done: u64 = inputs.iter().map(|i| i.records.position()).sum();
+                let done: u64 = inputs.iter().map(|i| i.source.position()).sum();
                 if done >= next_progress {
                     p.on_bytes(done, total);
                     next_progress = done + PROGRESS_STEP;
@@ -236,6 +352,24 @@ impl<'c> Session<'c> {
     }
 }
 
+impl Input<'_> {
+    fn has_pending(&self) -> bool {
+        self.pending.is_some() || self.live_pending
+    }
+
+    fn pending_ts(&self) -> Option<u64> {
+        match &self.pending {
+            Some(ev) => Some(ev.ts()),
+            None if self.live_pending => self
+                .live_buf
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes),
+            None => None,
+        }
+    }
+}
+
 /// Advance `input` to its next event, applying metadata on the way.
 fn fill<'c, S: Sink>(
     idx: usize,
@@ -243,14 +377,24 @@ fn fill<'c, S: Sink>(
     sink: &mut S,
     summary: &mut Summary,
 ) -> Result<(), S::Error> {
+    let records = match &mut input.source {
+        Source::Capture(r) => r,
+        Source::Plugins(p) => {
+            fill_live(idx, p, input, summary);
+            return Ok(());
+        }
+    };
     loop {
-        let rec = match input.records.next() {
+        let rec = match records.next() {
             None => {
                 input.done = true;
                 return Ok(());
             }
             Some(Err(error)) => {
-                summary.errors.push(InputError { input: idx, error });
+                summary.errors.push(InputError {
+                    input: idx,
+                    error: InputFailure::Capture(error),
+                });
                 input.done = true;
                 return Ok(());
             }
@@ -272,6 +416,42 @@ fn fill<'c, S: Sink>(
             Record::Event(_) => {}
         }
         sink.record(idx, &rec)?;
+    }
+}
+
+/// Take the next event of the merged source plugins, waiting while they all time out.
+fn fill_live(
+    idx: usize,
+    plugins: &RefCell<PluginManager>,
+    input: &mut Input<'_>,
+    summary: &mut Summary,
+) {
+    loop {
+        let mut manager = plugins.borrow_mut();
+        match manager.next_event() {
+            Ok(Merged::Event { bytes, .. }) => {
+                input.live_buf.clear();
+                input.live_buf.extend_from_slice(bytes);
+                input.live_pending = true;
+                return;
+            }
+            Ok(Merged::Timeout) => {
+                drop(manager);
+                std::thread::sleep(SOURCE_POLL);
+            }
+            Ok(Merged::Eof) => {
+                input.done = true;
+                return;
+            }
+            Err(e) => {
+                summary.errors.push(InputError {
+                    input: idx,
+                    error: InputFailure::Plugin(e),
+                });
+                input.done = true;
+                return;
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod fields;
 pub mod info;
+pub mod plugins;
 pub mod read;
 
 use std::path::Path;

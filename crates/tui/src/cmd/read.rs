@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use engine::fields::catalog::Catalog;
+use engine::filter::Macros;
 use engine::output::{
     BufMode, BufferOpts, EventSummary, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT,
     PLUGIN_FORMAT,
@@ -12,7 +14,8 @@ use engine::output::{
 use engine::query::EventFilter;
 use engine::session::{EventCtx, Hidden, Session, Sink};
 
-use crate::cli::{Cli, ReadArgs};
+use crate::cli::{Cli, PluginArgs, ReadArgs, RecordArgs};
+use crate::plugins::{self, Loaded};
 use crate::progress::Bar;
 
 /// Flush the output buffer past this size.
@@ -23,10 +26,14 @@ const FLUSH_AT: usize = 1 << 16;
 fn inputs(args: &ReadArgs) -> Result<(Vec<PathBuf>, String)> {
     let mut files = args.read.clone();
     let mut words = args.rest.iter();
-    if files.is_empty() {
+    // With a source plugin (-I, or falco.yaml), positional words are all filter.
+    let live = !args.plugins.inputs.is_empty() || args.plugins.config.is_some();
+    if files.is_empty() && !live {
         match words.next() {
             Some(f) => files.push(PathBuf::from(f)),
-            None => bail!("no capture file given (use `scapkit read FILE` or `-r FILE`)"),
+            None => {
+                bail!("no capture file given (use `scapkit read FILE`, `-r FILE` or `-I SOURCE`)")
+            }
         }
     }
     let filter = words.map(String::as_str).collect::<Vec<_>>().join(" ");
@@ -215,20 +222,27 @@ impl<W: Write> Sink for CaptureWriter<W> {
     }
 }
 
+/// Where and how `-w` writes.
+struct WriteOpts<'a> {
+    out: &'a std::path::Path,
+    compress: bool,
+    limit: Option<u64>,
+}
+
 fn write_capture(
     cli: &Cli,
-    args: &ReadArgs,
-    captures: &[scap::Capture],
-    out: &std::path::Path,
+    session: &Session<'_>,
+    opts: &WriteOpts<'_>,
     files: &[PathBuf],
     filter: Option<EventFilter>,
 ) -> Result<ExitCode> {
+    let out = opts.out;
     let file =
         std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let writer = scap::Writer::new(
         io::BufWriter::new(file),
         scap::write::Options {
-            gzip: args.compress,
+            gzip: opts.compress,
         },
     )
     .with_context(|| format!("writing {}", out.display()))?;
@@ -237,12 +251,12 @@ fn write_capture(
         filter,
         enters: Default::default(),
         shown: 0,
-        limit: args.numevents,
-        started: vec![false; captures.len()],
+        limit: opts.limit,
+        started: vec![false; files.len()],
     };
-    let total = captures.iter().map(|c| c.data().len() as u64).sum();
+    let total = session.input_bytes();
     let bar = Bar::new(total, cli.no_progress || cli.quiet);
-    let summary = Session::new(captures)
+    let summary = session
         .run(&mut sink, bar.as_ref().map(|b| b as _))
         .with_context(|| format!("writing {}", out.display()))?;
     drop(bar);
@@ -309,33 +323,79 @@ fn changes_state(ctx: &EventCtx<'_>) -> bool {
             .is_some_and(|i| i.flags & (ef::CREATES_FD | ef::DESTROYS_FD | ef::MODIFIES_STATE) != 0)
 }
 
-/// Print the reader errors that ended inputs early; exit 1 if there were any.
+/// Print the errors that ended inputs early; exit 1 if there were any.
 fn report_errors(summary: &engine::session::Summary, files: &[PathBuf]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for e in &summary.errors {
-        let path = files.get(e.input).map(|p| p.display().to_string());
-        eprintln!("scapkit: {}: {}", path.unwrap_or_default(), e.error);
+        let what = files
+            .get(e.input)
+            .map_or_else(|| "source plugins".to_string(), |p| p.display().to_string());
+        eprintln!("scapkit: {what}: {}", e.error);
         code = ExitCode::from(1);
     }
     code
 }
 
+/// Run `scapkit record`: source plugins (and captures) into a capture file.
+pub fn record(cli: &Cli, args: &RecordArgs) -> Result<ExitCode> {
+    if args.plugins.inputs.is_empty() && args.plugins.config.is_none() && args.read.is_empty() {
+        bail!("nothing to record: give a source with -I NAME[:OPEN_PARAMS] (or -c falco.yaml)");
+    }
+    let (loaded, live) = prepare_plugins(&args.plugins, false)?;
+    let catalog = Catalog::with_plugins(&loaded.manager);
+    let filter = compile_filter(&args.filter.join(" "), &catalog)?;
+    let captures = args
+        .read
+        .iter()
+        .map(|f| super::open_capture(f))
+        .collect::<Result<Vec<_>>>()?;
+    let mut session = Session::new(&captures).with_plugins(&loaded.manager);
+    if live {
+        session = session.with_live_sources();
+    }
+    let opts = WriteOpts {
+        out: &args.write,
+        compress: args.compress,
+        limit: args.numevents,
+    };
+    write_capture(cli, &session, &opts, &args.read, filter)
+}
+
 /// Compile the filter words; an empty filter keeps every event.
-pub fn compile_filter(text: &str) -> Result<Option<EventFilter>> {
+pub fn compile_filter(text: &str, catalog: &Catalog<'_>) -> Result<Option<EventFilter>> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    EventFilter::compile(text)
+    EventFilter::compile_in(text, &Macros::new(), catalog)
         .map(Some)
         .map_err(|e| anyhow::anyhow!("invalid filter: {e}"))
+}
+
+/// Load the plugins of a run and open its sources; `true` when sources are open.
+pub fn prepare_plugins(args: &PluginArgs, with_captures: bool) -> Result<(Loaded, bool)> {
+    let mut specs = match &args.config {
+        Some(path) => plugins::from_falco_yaml(path)?,
+        None => Vec::new(),
+    };
+    specs.extend(args.plugins.iter().map(|h| plugins::from_flag(h)));
+    let loaded = plugins::load(&specs, !args.no_builtin_plugins)?;
+    // falco.yaml's open_params start sources only when no capture is read, as in Falco.
+    let opened = if !args.inputs.is_empty() || (args.config.is_some() && !with_captures) {
+        loaded.open_sources(&args.inputs)? > 0
+    } else {
+        false
+    };
+    Ok((loaded, opened))
 }
 
 /// Run `scapkit read`.
 pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     let (files, filter_text) = inputs(args)?;
-    let filter = compile_filter(&filter_text)?;
+    let (loaded, live) = prepare_plugins(&args.plugins, !files.is_empty())?;
+    let catalog = Catalog::with_plugins(&loaded.manager);
+    let filter = compile_filter(&filter_text, &catalog)?;
     let custom = args.print.is_some();
-    let format = Format::parse(args.print.as_deref().unwrap_or(DEFAULT_FORMAT))
+    let format = Format::parse_with(args.print.as_deref().unwrap_or(DEFAULT_FORMAT), &catalog)
         .context("invalid output format (-p)")?;
     let mode = time_mode(args.timetype.as_deref())?;
     let bufopts = buffer_opts(args);
@@ -345,7 +405,7 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     let plugin_line = if custom {
         None
     } else {
-        let mut p = LineWriter::new(&Format::parse(PLUGIN_FORMAT)?);
+        let mut p = LineWriter::new(&Format::parse_with(PLUGIN_FORMAT, &catalog)?);
         p.time_mode = mode;
         p.scratch.opts = bufopts;
         Some(p)
@@ -363,11 +423,19 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    if let Some(out) = &args.write {
-        return write_capture(cli, args, &captures, out, &files, filter);
+    let mut session = Session::new(&captures).with_plugins(&loaded.manager);
+    if live {
+        session = session.with_live_sources();
     }
-    let total = captures.iter().map(|c| c.data().len() as u64).sum();
-    let bar = Bar::new(total, cli.no_progress || cli.quiet);
+    if let Some(out) = &args.write {
+        let opts = WriteOpts {
+            out,
+            compress: args.compress,
+            limit: args.numevents,
+        };
+        return write_capture(cli, &session, &opts, &files, filter);
+    }
+    let bar = Bar::new(session.input_bytes(), cli.no_progress || cli.quiet);
     let stdout = io::stdout();
     let mut printer = Printer {
         filter,
@@ -382,7 +450,6 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         shown: 0,
         limit: args.numevents,
     };
-    let session = Session::new(&captures);
     let summary = session
         .run(&mut printer, bar.as_ref().map(|b| b as _))
         .context("writing output")?;
