@@ -106,6 +106,10 @@ impl FieldSource for EventSource<'_, '_> {
 
     #[inline]
     fn extract(&mut self, field: &Field, out: &mut ValueSink<'_>) {
+        if let FieldId::Fd(id @ super::fd::Id::Net) = field.def.id {
+            super::fd::extract_all(id, self.ctx, field, |v| out.push(v));
+            return;
+        }
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }

@@ -15,6 +15,7 @@ field_class! { Container;
     ImageDigest "container.image.digest" Str None "digest of the container image";
     Type "container.type" Str None "container runtime: docker, cri, containerd, cri-o, ...";
     Privileged "container.privileged" Bool None "true for containers running privileged";
+    StartTs "container.start_ts" AbsTime None "container start (creation) time, ns since the epoch";
 }
 
 /// Value of a `container.*` field.
@@ -44,5 +45,9 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
         Id::ImageDigest => text(&c.image_digest),
         Id::Type => text(&c.kind),
         Id::Privileged => c.privileged.map(Value::Bool),
+        Id::StartTs => u64::try_from(c.created_time)
+            .ok()
+            .filter(|s| *s > 0)
+            .map(|s| Value::U64(s.saturating_mul(1_000_000_000))),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::registry::{FieldDef, FieldId};
 use super::value::Value;
-use super::{container, evt, fd, thread, user};
+use super::{container, evt, fd, fspath, k8s, thread, user};
 use crate::output::BufferOpts;
 use crate::session::EventCtx;
 
@@ -35,9 +35,11 @@ pub fn extract<'s>(
 ) -> Option<Value<'s>> {
     match field.def.id {
         FieldId::Evt(id) => evt::extract(id, ctx, field, scratch),
-        FieldId::Thread(id) => thread::extract(id, ctx, field),
+        FieldId::Thread(id) => thread::extract(id, ctx, field, scratch),
         FieldId::Fd(id) => fd::extract(id, ctx, field),
         FieldId::User(id) => user::extract(id, ctx, field),
         FieldId::Container(id) => container::extract(id, ctx, field),
+        FieldId::K8s(id) => k8s::extract(id, ctx, field, scratch),
+        FieldId::FsPath(id) => fspath::extract(id, ctx, field, scratch),
     }
 }

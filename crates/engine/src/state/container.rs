@@ -80,6 +80,18 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
         image_tag: text("imagetag"),
         image_digest: text("imagedigest"),
         image_id: text("imageid"),
+        labels: c
+            .get("labels")
+            .and_then(|l| l.as_object())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.as_bytes().to_vec(), v.as_str()?.as_bytes().to_vec()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        created_time: c.get("created_time").and_then(|t| t.as_i64()).unwrap_or(0),
     };
     if tid == u64::MAX {
         // libsinsp shows container events under a made-up thread named after the container.
