@@ -38,7 +38,7 @@ pub fn extract<'s>(
         FieldId::Thread(id) => thread::extract(id, ctx, field, scratch),
         FieldId::Fd(id) => fd::extract(id, ctx, field),
         FieldId::User(id) => user::extract(id, ctx, field),
-        FieldId::Container(id) => container::extract(id, ctx, field),
+        FieldId::Container(id) => container::extract(id, ctx, field, scratch),
         FieldId::K8s(id) => k8s::extract(id, ctx, field, scratch),
         FieldId::FsPath(id) => fspath::extract(id, ctx, field, scratch),
     }

@@ -1,6 +1,6 @@
 //! Containers: ids from cgroups, metadata from container events.
 
-use super::{Container, State, Thread};
+use super::{Container, Mount, State, Thread};
 
 /// The container id libsinsp derives from a thread's cgroups (NUL-separated
 /// `subsys=path`): 12 hex characters for docker, cri-o and containerd, empty for the host.
@@ -92,6 +92,11 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
             })
             .unwrap_or_default(),
         created_time: c.get("created_time").and_then(|t| t.as_i64()).unwrap_or(0),
+        mounts: c
+            .get("Mounts")
+            .and_then(|m| m.as_array())
+            .map(|m| m.iter().map(mount).collect())
+            .unwrap_or_default(),
     };
     if tid == u64::MAX {
         // libsinsp shows container events under a made-up thread named after the container.
@@ -105,6 +110,23 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
         state.threads.insert(-1, t);
     }
     state.containers.insert(id, container);
+}
+
+/// One entry of the container JSON's `Mounts`.
+fn mount(m: &serde_json::Value) -> Mount {
+    let text = |k: &str| {
+        m.get(k)
+            .and_then(|x| x.as_str())
+            .map(|s| s.as_bytes().to_vec())
+            .unwrap_or_default()
+    };
+    Mount {
+        source: text("Source"),
+        dest: text("Destination"),
+        mode: text("Mode"),
+        rdwr: m.get("RW").and_then(|x| x.as_bool()).unwrap_or(false),
+        propagation: text("Propagation"),
+    }
 }
 
 /// Apply the old 4-parameter `container` event.

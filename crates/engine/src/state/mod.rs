@@ -367,6 +367,23 @@ pub struct Container {
     pub labels: Vec<(Vec<u8>, Vec<u8>)>,
     /// Creation time, seconds since the epoch (0 = unknown).
     pub created_time: i64,
+    /// Mounts, in the order the metadata lists them.
+    pub mounts: Vec<Mount>,
+}
+
+/// One mount of a container.
+#[derive(Debug, Clone, Default)]
+pub struct Mount {
+    /// Host path (or volume).
+    pub source: Vec<u8>,
+    /// Path inside the container.
+    pub dest: Vec<u8>,
+    /// Mode text, e.g. `ro`.
+    pub mode: Vec<u8>,
+    /// Read-write.
+    pub rdwr: bool,
+    /// Propagation, e.g. `rprivate`.
+    pub propagation: Vec<u8>,
 }
 
 impl Container {
