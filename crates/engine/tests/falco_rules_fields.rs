@@ -1,6 +1,8 @@
 //! Every rule of the Falco rule files compiles with the real field registry once its macros
 //! and lists are expanded, and every field its output names exists.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use engine::filter::{self, Macros};
@@ -15,7 +17,8 @@ fn shared() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-/// Rules that need something a syscall capture does not give, with the reason.
+/// Rules that need something a syscall capture does not give, with the reason (none today:
+/// every rule of the three files compiles).
 const SKIPPED: &[(&str, &str)] = &[];
 
 /// A YAML scalar as the text Falco would read (lists hold names, numbers, quoted strings).

@@ -143,3 +143,28 @@ pub(super) fn apply_old(state: &mut State, id: &[u8], kind: u64, name: &[u8], im
     };
     state.containers.insert(id.to_vec(), container);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_labels_mounts_and_start_time() {
+        let json = br#"{"container":{"id":"455517a2d6f0","type":0,"created_time":1481210883,
+            "labels":{"io.kubernetes.pod.name":"backend-1","io.kubernetes.pod.namespace":"critical-app"},
+            "Mounts":[{"Destination":"/etc/hosts","Mode":"","Propagation":"rprivate","RW":true,"Source":"/var/lib/kubelet/etc-hosts"}]}}"#;
+        let mut state = State::default();
+        apply_json(&mut state, json, 1);
+        let c = state.container(b"455517a2d6f0").unwrap();
+        assert_eq!(c.created_time, 1481210883);
+        assert_eq!(
+            c.label(b"io.kubernetes.pod.namespace"),
+            Some(&b"critical-app"[..])
+        );
+        assert_eq!(c.label(b"io.kubernetes.pod.name"), Some(&b"backend-1"[..]));
+        assert_eq!(c.label(b"nope"), None);
+        assert_eq!(c.mounts.len(), 1);
+        assert_eq!(c.mounts[0].dest, b"/etc/hosts");
+        assert!(c.mounts[0].rdwr);
+    }
+}
