@@ -150,6 +150,10 @@ impl FieldSource for EventSource<'_, '_> {
             plugin::extract_each(self.ctx, pf, &mut |v| out.push(v));
             return;
         }
+        if let FieldId::Fd(id @ super::fd::Id::Net) = field.def.id {
+            super::fd::extract_all(id, self.ctx, field, |v| out.push(v));
+            return;
+        }
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }

@@ -49,6 +49,9 @@ field_class! { Evt;
     Category "evt.category" Str None "event category: file, net, IPC, memory, process, ...";
     PluginName "evt.pluginname" Str None "plugin events: the name of the plugin that generated the event";
     PluginInfo "evt.plugininfo" Str None "plugin events: the payload, as text when printable, else hex";
+    IsOpenRead "evt.is_open_read" Bool None "true for open/openat/openat2 events where the path was opened for reading";
+    IsOpenWrite "evt.is_open_write" Bool None "true for open/openat/openat2 events where the path was opened for writing";
+    IsOpenExec "evt.is_open_exec" Bool None "true for open/openat/openat2/creat events that create a file with execute permissions";
 }
 
 /// Value of an `evt.*` field.
@@ -162,6 +165,7 @@ pub(crate) fn extract<'s>(
             }
             Value::Bytes(&scratch.buf)
         }
+        Id::IsOpenRead | Id::IsOpenWrite | Id::IsOpenExec => Value::Bool(open_mode(ctx, id)),
         Id::PluginInfo => {
             let id = plugin_id(ev)?;
             // A loaded source plugin renders its own events (event_to_string).
@@ -194,6 +198,62 @@ pub(crate) fn extract<'s>(
             Value::Bytes(&scratch.buf)
         }
     })
+}
+
+/// `PPM_O_*` and `PPM_S_IX*` bits of the open family's `flags` and `mode`.
+const O_RDONLY: u64 = 1;
+const O_WRONLY: u64 = 2;
+const O_CREAT: u64 = 4;
+const O_TMPFILE: u64 = 8192;
+const S_IXANY: u64 = 0o111;
+
+/// `evt.is_open_read`/`_write`/`_exec`: from the `flags` and `mode` of the event that
+/// carries them, as libsinsp reads them (the exits of open, openat2, open_by_handle_at and the
+/// new openat; the enter of the old openat, whose exit has only the fd; creat's exit for
+/// `_exec`). Any other event is false.
+fn open_mode(ctx: &EventCtx<'_>, id: Id) -> bool {
+    let ev = &ctx.event;
+    let ty = ev.event_type();
+    let table = display_table(ty);
+    let Some(info) = table.event(ty) else {
+        return false;
+    };
+    let exit = ev.direction() == Direction::Exit;
+    let carries = match info.name {
+        "open" | "openat2" | "open_by_handle_at" => exit,
+        // The old openat keeps flags on its enter only; the new one on both, read on exit.
+        "openat" => {
+            let exit_has_flags = |code: u16| {
+                table
+                    .event(code)
+                    .is_some_and(|i| i.params.iter().any(|p| p.name == "flags"))
+            };
+            if exit {
+                exit_has_flags(ty)
+            } else {
+                !exit_has_flags(ty.saturating_add(1))
+            }
+        }
+        "creat" => exit && id == Id::IsOpenExec,
+        _ => false,
+    };
+    if !carries {
+        return false;
+    }
+    let param = |name: &str| {
+        let i = info.params.iter().position(|p| p.name == name)?;
+        ev.value_in(table, i)?.1.as_u64()
+    };
+    let flags = if info.name == "creat" {
+        O_CREAT
+    } else {
+        param("flags").unwrap_or(0)
+    };
+    match id {
+        Id::IsOpenRead => flags & O_RDONLY != 0,
+        Id::IsOpenWrite => flags & O_WRONLY != 0,
+        _ => flags & (O_CREAT | O_TMPFILE) != 0 && param("mode").unwrap_or(0) & S_IXANY != 0,
+    }
 }
 
 /// Category classes (`EC_IO_*`): the low bits of the category.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::plugin::{self, PluginField};
 use super::value::{FieldType, Value};
-use super::{container, evt, fd, thread, user};
+use super::{container, evt, fd, fspath, k8s, thread, user};
 use crate::output::BufferOpts;
 use crate::session::EventCtx;
 
@@ -71,9 +71,11 @@ pub fn extract<'s>(
             Some(pf) => plugin::extract(ctx, pf, scratch),
             None => None,
         },
-        FieldId::Thread(id) => thread::extract(id, ctx, field),
+        FieldId::Thread(id) => thread::extract(id, ctx, field, scratch),
         FieldId::Fd(id) => fd::extract(id, ctx, field),
         FieldId::User(id) => user::extract(id, ctx, field),
-        FieldId::Container(id) => container::extract(id, ctx, field),
+        FieldId::Container(id) => container::extract(id, ctx, field, scratch),
+        FieldId::K8s(id) => k8s::extract(id, ctx, field, scratch),
+        FieldId::FsPath(id) => fspath::extract(id, ctx, field, scratch),
     }
 }

@@ -30,12 +30,26 @@ field_class! { Fd;
     IsServer "fd.is_server" Bool None "true if this process is the server side of the connection";
     Connected "fd.connected" Bool None "true if the socket is connected";
     Ino "fd.ino" I64 None "inode of the file, when known";
+    Net "fd.net" IpNet None "(filter only) matches the IP network of either address of a socket";
+    Cnet "fd.cnet" IpNet None "(filter only) matches the client IP network of a socket";
+    Snet "fd.snet" IpNet None "(filter only) matches the server IP network of a socket";
+    Lnet "fd.lnet" IpNet None "(filter only) matches the local IP network of a socket";
+    Rnet "fd.rnet" IpNet None "(filter only) matches the remote IP network of a socket";
+    NameChanged "fd.name_changed" Bool None "true when the event changed the name of its fd (e.g. a connect naming a socket)";
+    CipName "fd.cip.name" Str None "domain name of the client address (needs DNS data; never set from a capture)";
+    SipName "fd.sip.name" Str None "domain name of the server address (needs DNS data; never set from a capture)";
+    LipName "fd.lip.name" Str None "domain name of the local address (needs DNS data; never set from a capture)";
+    RipName "fd.rip.name" Str None "domain name of the remote address (needs DNS data; never set from a capture)";
 }
 
 /// Value of an `fd.*` field.
 pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
     let state = ctx.state;
     let tid = ctx.event.tid() as i64;
+    // Names come from a DNS cache that a capture does not hold: <NA>, as libsinsp offline.
+    if matches!(id, Id::CipName | Id::SipName | Id::LipName | Id::RipName) {
+        return None;
+    }
     let Some(num) = state.event_fd_num() else {
         let failed = state.failed_open_name();
         if matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty() {
@@ -77,17 +91,19 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
             Value::Bytes(paths::file_name(&fd.name))
         }
         Id::Directory | Id::Filename => return None,
-        Id::Ip | Id::Cip => Value::Ip(fd.sip.filter(|ip| !ip.is_unspecified())?),
-        Id::Sip => Value::Ip(fd.dip?),
+        Id::Ip | Id::Cip | Id::Cnet => Value::Ip(fd.sip.filter(|ip| !ip.is_unspecified())?),
+        Id::Sip | Id::Snet => Value::Ip(fd.dip?),
+        // Filter-only: both addresses are given to the filter by `extract_all`.
+        Id::Net => return None,
         Id::Cport => Value::U64(u64::from(fd.sip.map(|_| fd.sport)?)),
         Id::Port | Id::Sport => Value::U64(u64::from(fd.dip.map(|_| fd.dport)?)),
         // sysdig 0.29 calls local the side whose address is one of the machine's.
-        Id::Lip | Id::Rip | Id::Lport | Id::Rport => {
+        Id::Lip | Id::Rip | Id::Lport | Id::Rport | Id::Lnet | Id::Rnet => {
             let (sip, dip) = (fd.sip?, fd.dip?);
             let src_local = state.is_local_ip(sip);
             match (id, src_local) {
-                (Id::Lip, true) | (Id::Rip, false) => Value::Ip(sip),
-                (Id::Lip, false) | (Id::Rip, true) => Value::Ip(dip),
+                (Id::Lip | Id::Lnet, true) | (Id::Rip | Id::Rnet, false) => Value::Ip(sip),
+                (Id::Lip | Id::Lnet, false) | (Id::Rip | Id::Rnet, true) => Value::Ip(dip),
                 (Id::Lport, true) | (Id::Rport, false) => Value::U64(u64::from(fd.sport)),
                 _ => Value::U64(u64::from(fd.dport)),
             }
@@ -110,7 +126,28 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
         Id::IsServer => Value::Bool(fd.is_server),
         Id::Connected => Value::Bool(fd.is_ip() && fd.sip.is_some() && fd.dip.is_some()),
         Id::Ino => Value::I64(fd.ino as i64),
+        Id::NameChanged => Value::Bool(state.event_fd_name_changed()),
+        Id::CipName | Id::SipName | Id::LipName | Id::RipName => return None,
     })
+}
+
+/// Every value of an `fd.*` field for a filter: `fd.net` gives both addresses of a socket
+/// (a check passes if either does), every other field its one value.
+pub(crate) fn extract_all<'s>(
+    id: Id,
+    ctx: &'s EventCtx<'_>,
+    field: &Field,
+    mut push: impl FnMut(Value<'s>),
+) {
+    if id == Id::Net {
+        for side in [Id::Cip, Id::Sip] {
+            if let Some(v) = extract(side, ctx, field) {
+                push(v);
+            }
+        }
+    } else if let Some(v) = extract(id, ctx, field) {
+        push(v);
+    }
 }
 
 /// What sysdig 0.29 shows for an fd event that has no fd yet (the enter of an fd-creating

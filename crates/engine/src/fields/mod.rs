@@ -8,6 +8,8 @@ pub mod container;
 pub mod evt;
 mod extract;
 pub mod fd;
+pub mod fspath;
+pub mod k8s;
 pub mod plugin;
 pub mod registry;
 pub mod thread;

@@ -6,7 +6,7 @@
 //! filter compiler, `-p` formats and autocomplete all read [`all`].
 
 use super::value::FieldType;
-use super::{container, evt, fd, thread, user};
+use super::{container, evt, fd, fspath, k8s, thread, user};
 
 /// What a field accepts between brackets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,10 @@ pub enum FieldId {
     User(user::Id),
     /// `container.*`.
     Container(container::Id),
+    /// `k8s.*`.
+    K8s(k8s::Id),
+    /// `fs.path.*`.
+    FsPath(fspath::Id),
 }
 
 /// The static description of one field.
@@ -90,6 +94,8 @@ static CLASSES: &[&[FieldDef]] = &[
     fd::FIELDS,
     user::FIELDS,
     container::FIELDS,
+    k8s::FIELDS,
+    fspath::FIELDS,
 ];
 
 /// One-line descriptions of the field classes (the part of a name before the first dot).
@@ -110,6 +116,10 @@ pub static CLASS_DESCRIPTIONS: &[(&str, &str)] = &[
     (
         "container",
         "the container the event happened in ('host' outside any)",
+    ),
+    (
+        "k8s",
+        "Kubernetes pod and namespace of the event's container, from its labels",
     ),
 ];
 

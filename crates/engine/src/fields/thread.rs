@@ -2,9 +2,9 @@
 
 use super::registry::field_class;
 use super::value::Value;
-use super::Field;
+use super::{Field, Scratch};
 use crate::session::EventCtx;
-use crate::state::{State, Thread};
+use crate::state::{write_caps, State, Thread};
 
 field_class! { Thread;
     Tid "thread.tid" I64 None "id of the thread that generated the event";
@@ -35,6 +35,20 @@ field_class! { Thread;
     Aexepath "proc.aexepath" Str OptionalIndex "executable path of an ancestor process";
     Loginshellid "proc.loginshellid" I64 None "pid of the oldest shell among the ancestors of the process";
     Duration "proc.duration" RelTime None "nanoseconds since the process started (its clone or execve)";
+    Aexe "proc.aexe" Str OptionalIndex "argv[0] of an ancestor process: [1] parent, [2] grandparent, ...";
+    ExeIno "proc.exe_ino" I64 None "inode of the executable file (compare with fd.ino)";
+    ExeInoCtime "proc.exe_ino.ctime" AbsTime None "last status change time (ctime) of the executable file, ns since the epoch";
+    ExeInoMtime "proc.exe_ino.mtime" AbsTime None "last modification time (mtime) of the executable file, ns since the epoch";
+    ExeInoCtimeDurationProcStart "proc.exe_ino.ctime_duration_proc_start" AbsTime None "ns between the executable's ctime and the start (clone) of the process";
+    ExeInoCtimeDurationPidnsStart "proc.exe_ino.ctime_duration_pidns_start" AbsTime None "ns between the pid namespace start and the executable's ctime, when the namespace is older";
+    PidnsInitStartTs "proc.pidns_init_start_ts" U64 None "start of the process's pid namespace, ns since the epoch";
+    IsExeWritable "proc.is_exe_writable" Bool None "true if the executable file is writable by the user running it";
+    IsExeUpperLayer "proc.is_exe_upper_layer" Bool None "true if the executable file is in an overlayfs upper layer (e.g. written in the container)";
+    IsExeLowerLayer "proc.is_exe_lower_layer" Bool None "true if the executable file is in an overlayfs lower layer (part of the image)";
+    IsExeFromMemfd "proc.is_exe_from_memfd" Bool None "true if the executable was run from a memfd (exists only in memory)";
+    CapPermitted "thread.cap_permitted" Str None "permitted capabilities of the thread, e.g. 'CAP_CHOWN CAP_KILL'";
+    CapInheritable "thread.cap_inheritable" Str None "inheritable capabilities of the thread";
+    CapEffective "thread.cap_effective" Str None "effective capabilities of the thread";
 }
 
 /// Shells counted by `proc.loginshellid`.
@@ -73,7 +87,12 @@ fn index(field: &Field) -> usize {
 }
 
 /// Value of a `thread.*`/`proc.*` field.
-pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, field: &Field) -> Option<Value<'s>> {
+pub(crate) fn extract<'s>(
+    id: Id,
+    ctx: &'s EventCtx<'_>,
+    field: &Field,
+    scratch: &'s mut Scratch,
+) -> Option<Value<'s>> {
     let ev = &ctx.event;
     if let Id::Tid = id {
         // Plugin events carry tid u64::MAX, which sysdig prints as -1.
@@ -130,5 +149,35 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, field: &Field) -> Optio
             let start = main.clone_ts;
             (start != 0).then(|| Value::U64(ev.ts().saturating_sub(start)))
         }
+        Id::Aexe => text(&ancestor(state, main, index(field))?.exe),
+        // libsinsp reads 0 as "not known" for the inode and its times.
+        Id::ExeIno => nonzero(t.exe_info.ino).map(|v| Value::I64(v as i64)),
+        Id::ExeInoCtime => nonzero(t.exe_info.ino_ctime).map(Value::U64),
+        Id::ExeInoMtime => nonzero(t.exe_info.ino_mtime).map(Value::U64),
+        Id::ExeInoCtimeDurationProcStart => {
+            nonzero(t.exe_info.ctime_duration_clone_ts).map(Value::U64)
+        }
+        Id::ExeInoCtimeDurationPidnsStart => {
+            nonzero(t.exe_info.ctime_duration_pidns_start).map(Value::U64)
+        }
+        Id::PidnsInitStartTs => nonzero(t.exe_info.pidns_init_start_ts).map(Value::U64),
+        Id::IsExeWritable => Some(Value::Bool(t.exe_info.writable)),
+        Id::IsExeUpperLayer => Some(Value::Bool(t.exe_info.upper_layer)),
+        Id::IsExeLowerLayer => Some(Value::Bool(t.exe_info.lower_layer)),
+        Id::IsExeFromMemfd => Some(Value::Bool(t.exe_info.from_memfd)),
+        Id::CapPermitted | Id::CapInheritable | Id::CapEffective => {
+            let caps = match id {
+                Id::CapPermitted => t.exe_info.cap_permitted,
+                Id::CapInheritable => t.exe_info.cap_inheritable,
+                _ => t.exe_info.cap_effective,
+            };
+            scratch.buf.clear();
+            write_caps(caps, &mut scratch.buf);
+            Some(Value::Bytes(&scratch.buf))
+        }
     }
+}
+
+fn nonzero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
 }

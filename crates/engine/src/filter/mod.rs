@@ -88,6 +88,7 @@ pub use compile::{compile, compile_operand, COMPILE_NEST_LIMIT};
 pub use error::{CompileError, CompileErrorKind, EscapeError, ParseError, ParseErrorKind};
 pub use eval::{Extracted, Scratch};
 pub use evttype::{EventTypeSet, EVENT_CODE_LIMIT};
+pub(crate) use glob::glob_match;
 pub use macros::{MacroResolver, Macros};
 pub use parse::{Parser, DEFAULT_NEST_LIMIT, MAX_NEST_LIMIT};
 pub use program::{Extractor, Filter, Warning};

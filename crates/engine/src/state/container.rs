@@ -1,6 +1,6 @@
 //! Containers: ids from cgroups, metadata from container events.
 
-use super::{Container, State, Thread};
+use super::{Container, Mount, State, Thread};
 
 /// The container id libsinsp derives from a thread's cgroups (NUL-separated
 /// `subsys=path`): 12 hex characters for docker, cri-o and containerd, empty for the host.
@@ -80,6 +80,23 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
         image_tag: text("imagetag"),
         image_digest: text("imagedigest"),
         image_id: text("imageid"),
+        labels: c
+            .get("labels")
+            .and_then(|l| l.as_object())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.as_bytes().to_vec(), v.as_str()?.as_bytes().to_vec()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        created_time: c.get("created_time").and_then(|t| t.as_i64()).unwrap_or(0),
+        mounts: c
+            .get("Mounts")
+            .and_then(|m| m.as_array())
+            .map(|m| m.iter().map(mount).collect())
+            .unwrap_or_default(),
     };
     if tid == u64::MAX {
         // libsinsp shows container events under a made-up thread named after the container.
@@ -95,6 +112,23 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
     state.containers.insert(id, container);
 }
 
+/// One entry of the container JSON's `Mounts`.
+fn mount(m: &serde_json::Value) -> Mount {
+    let text = |k: &str| {
+        m.get(k)
+            .and_then(|x| x.as_str())
+            .map(|s| s.as_bytes().to_vec())
+            .unwrap_or_default()
+    };
+    Mount {
+        source: text("Source"),
+        dest: text("Destination"),
+        mode: text("Mode"),
+        rdwr: m.get("RW").and_then(|x| x.as_bool()).unwrap_or(false),
+        propagation: text("Propagation"),
+    }
+}
+
 /// Apply the old 4-parameter `container` event.
 pub(super) fn apply_old(state: &mut State, id: &[u8], kind: u64, name: &[u8], image: &[u8]) {
     let container = Container {
@@ -108,4 +142,29 @@ pub(super) fn apply_old(state: &mut State, id: &[u8], kind: u64, name: &[u8], im
         ..Container::default()
     };
     state.containers.insert(id.to_vec(), container);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_labels_mounts_and_start_time() {
+        let json = br#"{"container":{"id":"455517a2d6f0","type":0,"created_time":1481210883,
+            "labels":{"io.kubernetes.pod.name":"backend-1","io.kubernetes.pod.namespace":"critical-app"},
+            "Mounts":[{"Destination":"/etc/hosts","Mode":"","Propagation":"rprivate","RW":true,"Source":"/var/lib/kubelet/etc-hosts"}]}}"#;
+        let mut state = State::default();
+        apply_json(&mut state, json, 1);
+        let c = state.container(b"455517a2d6f0").unwrap();
+        assert_eq!(c.created_time, 1481210883);
+        assert_eq!(
+            c.label(b"io.kubernetes.pod.namespace"),
+            Some(&b"critical-app"[..])
+        );
+        assert_eq!(c.label(b"io.kubernetes.pod.name"), Some(&b"backend-1"[..]));
+        assert_eq!(c.label(b"nope"), None);
+        assert_eq!(c.mounts.len(), 1);
+        assert_eq!(c.mounts[0].dest, b"/etc/hosts");
+        assert!(c.mounts[0].rdwr);
+    }
 }

@@ -47,6 +47,7 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                     clone_ts: 0,
                     placeholder: false,
                     dead: false,
+                    exe_info: super::ExeInfo::from_list(&t),
                     ..Thread::default()
                 };
                 let mut th = th;

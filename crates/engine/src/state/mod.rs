@@ -5,6 +5,7 @@
 //! ...). Lookups are hash-map O(1); memory is bounded by live threads and fds.
 
 mod container;
+mod exe;
 mod hash;
 mod meta;
 mod parse;
@@ -23,6 +24,7 @@ pub use latency::LatencyTracker;
 use scap::{Block, Event};
 
 pub use container::container_id_from_cgroups;
+pub use exe::{write_caps, ExeInfo};
 
 /// A thread (and, for the main thread, its process).
 #[derive(Debug, Clone, Default)]
@@ -93,6 +95,8 @@ pub struct Thread {
     pub cmdline: Vec<u8>,
     /// `env` joined with spaces (`proc.env`).
     pub env_text: Vec<u8>,
+    /// Executable and capability facts (libs ≥ 0.10 captures).
+    pub exe_info: ExeInfo,
 }
 
 impl Thread {
@@ -368,6 +372,37 @@ pub struct Container {
     pub image_digest: Vec<u8>,
     /// Image id.
     pub image_id: Vec<u8>,
+    /// Labels, in the order the metadata lists them (k8s.* fields read them).
+    pub labels: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Creation time, seconds since the epoch (0 = unknown).
+    pub created_time: i64,
+    /// Mounts, in the order the metadata lists them.
+    pub mounts: Vec<Mount>,
+}
+
+/// One mount of a container.
+#[derive(Debug, Clone, Default)]
+pub struct Mount {
+    /// Host path (or volume).
+    pub source: Vec<u8>,
+    /// Path inside the container.
+    pub dest: Vec<u8>,
+    /// Mode text, e.g. `ro`.
+    pub mode: Vec<u8>,
+    /// Read-write.
+    pub rdwr: bool,
+    /// Propagation, e.g. `rprivate`.
+    pub propagation: Vec<u8>,
+}
+
+impl Container {
+    /// The value of label `key`, if set.
+    pub fn label(&self, key: &[u8]) -> Option<&[u8]> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    }
 }
 
 /// The enter event kept per thread so that its exit can use the enter's parameters, as
@@ -410,6 +445,10 @@ pub struct State {
     local_ips: Vec<IpAddr>,
     /// The interface list's addresses with their netmasks, in list order.
     ifaces: Vec<(IpAddr, IpAddr)>,
+    /// True when parsing the current event renamed its fd (`fd.name_changed`).
+    fd_name_changed: bool,
+    /// The name of the current event's fd before its exit was parsed (buffer reused).
+    fd_name_before: Vec<u8>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
     sockets_unfixed: bool,
     /// Number of metadata blocks applied.
@@ -480,6 +519,12 @@ impl State {
         self.fd(tid, self.event_fd?)
     }
 
+    /// True if parsing the current event changed the name of its fd, as libsinsp's
+    /// `fd.name_changed` (a connect or bind naming a socket, ...).
+    pub fn event_fd_name_changed(&self) -> bool {
+        self.fd_name_changed
+    }
+
     /// The resolved path of the current event if it is an open that failed (empty otherwise).
     pub fn failed_open_name(&self) -> &[u8] {
         &self.failed_open
@@ -513,6 +558,21 @@ impl State {
     /// decides which side of a socket is local.
     pub fn is_local_ip(&self, ip: IpAddr) -> bool {
         self.local_ips.contains(&ip)
+    }
+
+    /// Parameter `name` of the enter event matching exit event type `exit_ty` of thread
+    /// `tid` (kept while its exit is shown), for exits that carry only the result.
+    pub fn enter_value(
+        &self,
+        tid: i64,
+        exit_ty: u16,
+        name: &str,
+    ) -> Option<scap::param::ParamValue<'_>> {
+        let e = self.enters.get(&tid)?;
+        if e.ty.checked_add(1) != Some(exit_ty) {
+            return None;
+        }
+        e.value(name)
     }
 
     /// User `uid`, if the capture listed it.

@@ -51,7 +51,7 @@ impl Enter {
     }
 
     /// Parameter `name` of the stored enter event, decoded.
-    fn value(&self, name: &str) -> Option<ParamValue<'_>> {
+    pub(super) fn value(&self, name: &str) -> Option<ParamValue<'_>> {
         let info = table::CURRENT.event(self.ty)?;
         let i = info.params.iter().position(|p| p.name == name)?;
         let ty = info.params.get(i)?.ty;
@@ -96,6 +96,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
     }
     state.event_fd = None;
     state.failed_open.clear();
+    state.fd_name_changed = false;
     let ty = ev.event_type();
     let Some(info) = table::CURRENT.event(ty) else {
         return;
@@ -175,7 +176,12 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
             .and_then(|e| int(e.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
             .or_else(|| int(find(ev, "fd")));
     }
+    let had_fd = state.snapshot_fd_name(tid);
     exit_event(state, ev, en, name, tid);
+    state.fd_name_changed = had_fd
+        && state
+            .event_fd(tid)
+            .is_some_and(|f| f.name != state.fd_name_before);
     if let Some(e) = enter {
         state.enters.insert(tid, e);
     }
@@ -450,6 +456,11 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 if gid != u64::from(u32::MAX) {
                     t.gid = gid as u32;
                 }
+            }
+        }
+        "capset" if res == Some(0) => {
+            if let Some(t) = state.threads.get_mut(&tid) {
+                set_caps(&mut t.exe_info, ev);
             }
         }
         "setsid" => {
@@ -758,6 +769,9 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     if let Some(v) = uint(find(ev, "gid")) {
         t.gid = v as u32;
     }
+    if let Some(v) = uint(find(ev, "pidns_init_start_ts")) {
+        t.exe_info.pidns_init_start_ts = v;
+    }
     if res == 0 {
         t.vtid = int(find(ev, "vtid")).unwrap_or(-1);
         t.vpid = int(find(ev, "vpid")).unwrap_or(-1);
@@ -835,8 +849,36 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
         let cwd = t.cwd.clone();
         paths::resolve(&cwd, p, &mut t.exepath);
     }
+    set_caps(&mut t.exe_info, ev);
+    if let Some(v) = uint(find(ev, "flags")) {
+        t.exe_info.set_flags(v);
+    }
+    if let Some(v) = uint(find(ev, "exe_ino")) {
+        t.exe_info.ino = v;
+    }
+    if let Some(v) = uint(find(ev, "exe_ino_ctime")) {
+        t.exe_info.ino_ctime = v;
+    }
+    if let Some(v) = uint(find(ev, "exe_ino_mtime")) {
+        t.exe_info.ino_mtime = v;
+    }
+    let clone_ts = t.clone_ts;
+    t.exe_info.update_durations(clone_ts);
     t.clone_ts = ev.ts();
     t.refresh_text();
+}
+
+/// The `cap_*` parameters of an execve or capset exit, where the event has them.
+fn set_caps(e: &mut super::ExeInfo, ev: &Event<'_>) {
+    if let Some(v) = uint(find(ev, "cap_inheritable")) {
+        e.cap_inheritable = v;
+    }
+    if let Some(v) = uint(find(ev, "cap_permitted")) {
+        e.cap_permitted = v;
+    }
+    if let Some(v) = uint(find(ev, "cap_effective")) {
+        e.cap_effective = v;
+    }
 }
 
 impl Thread {
@@ -864,6 +906,20 @@ impl Thread {
 }
 
 impl State {
+    /// Keep the current name of the event's fd (for `fd.name_changed`); false if none.
+    fn snapshot_fd_name(&mut self, tid: i64) -> bool {
+        let Some(num) = self.event_fd else {
+            return false;
+        };
+        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let Some(f) = self.fds.get(&pid).and_then(|t| t.get(&num)) else {
+            return false;
+        };
+        self.fd_name_before.clear();
+        self.fd_name_before.extend_from_slice(&f.name);
+        true
+    }
+
     fn remove_thread(&mut self, tid: i64) {
         let Some(t) = self.threads.remove(&tid) else {
             return;
