@@ -5,7 +5,12 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use engine::plugin::{Plugin, PluginConfig, PluginIdx, PluginManager, StaticPluginApi};
+use std::sync::{Arc, Mutex};
+
+use engine::plugin::{
+    MapThreadTable, Plugin, PluginConfig, PluginIdx, PluginManager, StaticPluginApi, Tables,
+    ThreadTable,
+};
 use serde::Deserialize;
 
 /// Plugins linked into the binary: usable by name with no `.so`.
@@ -136,16 +141,21 @@ fn open(spec: &PluginSpec) -> Result<Plugin> {
 pub struct Loaded {
     /// The manager, shared with the engine.
     pub manager: RefCell<PluginManager>,
+    /// The `threads` table the plugins see (mirrored from the engine's state).
+    pub threads: Arc<Mutex<MapThreadTable>>,
     specs: Vec<(PluginIdx, PluginSpec)>,
 }
 
 /// Load `specs`, then the built-ins not named (so their fields work out of the box).
 pub fn load(specs: &[PluginSpec], with_builtins: bool) -> Result<Loaded> {
     let mut manager = PluginManager::new();
+    let threads = engine::state::table::new_table();
+    let shared: Arc<Mutex<dyn ThreadTable>> = threads.clone();
+    let tables = Tables::new(shared);
     let mut loaded = Vec::new();
     for spec in specs {
         let mut plugin = open(spec)?;
-        plugin.init(spec.init.clone())?;
+        plugin.init_with_tables(spec.init.clone(), &tables)?;
         let idx = manager.add(plugin)?;
         loaded.push((idx, spec.clone()));
     }
@@ -155,12 +165,14 @@ pub fn load(specs: &[PluginSpec], with_builtins: bool) -> Result<Loaded> {
                 continue;
             }
             let mut plugin = Plugin::from_static(api)?;
-            plugin.init(PluginConfig::Text(String::new()))?;
+            plugin.init_with_tables(PluginConfig::Text(String::new()), &tables)?;
             manager.add(plugin)?;
         }
     }
+    manager.set_tables(tables);
     Ok(Loaded {
         manager: RefCell::new(manager),
+        threads,
         specs: loaded,
     })
 }

@@ -1250,6 +1250,13 @@ pub struct TablesHost {
     init_input: InitTablesInput,
 }
 
+impl TablesHost {
+    /// Whether any plugin holds a field accessor of the table.
+    pub(crate) fn in_use(&self) -> bool {
+        self.accessors.lock().map(|a| !a.is_empty()).unwrap_or(true)
+    }
+}
+
 impl std::fmt::Debug for TablesHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TablesHost").finish_non_exhaustive()

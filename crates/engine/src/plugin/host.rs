@@ -181,6 +181,12 @@ impl Tables {
     pub fn empty() -> Self {
         Self::new(Arc::new(Mutex::new(MapThreadTable::default())))
     }
+
+    /// True once a plugin has asked for a field of the table: only then must the host keep
+    /// the table in step with its state.
+    pub fn in_use(&self) -> bool {
+        self.0.in_use()
+    }
 }
 
 #[derive(Debug, Default)]

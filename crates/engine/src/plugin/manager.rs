@@ -3,6 +3,7 @@
 
 use super::error::{ErrorKind, PluginError, Result};
 use super::event::{self, Header, PluginEvent};
+use super::host::Tables;
 use super::host::{ExtractedValue, FieldRequest, NextEvent, Plugin};
 
 /// Index of a plugin in a [`PluginManager`].
@@ -91,12 +92,24 @@ struct OpenSource {
 #[derive(Debug, Default)]
 pub struct PluginManager {
     plugins: Vec<Plugin>,
+    /// The tables the plugins were initialised with, if any.
+    tables: Option<Tables>,
     open: Vec<OpenSource>,
     async_queue: Vec<(PluginIdx, Vec<u8>)>,
     current: Vec<u8>,
 }
 
 impl PluginManager {
+    /// Remember the tables given to the plugins at init (see [`Plugin::init_with_tables`]).
+    pub fn set_tables(&mut self, tables: Tables) {
+        self.tables = Some(tables);
+    }
+
+    /// True when a plugin uses the host's tables.
+    pub fn tables_in_use(&self) -> bool {
+        self.tables.as_ref().is_some_and(Tables::in_use)
+    }
+
     /// An empty manager.
     pub fn new() -> Self {
         Self::default()

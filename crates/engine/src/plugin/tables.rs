@@ -150,6 +150,11 @@ impl MapThreadTable {
         }
     }
 
+    /// Drops the entries whose tid `keep` refuses.
+    pub fn retain(&mut self, mut keep: impl FnMut(i64) -> bool) {
+        self.rows.retain(|tid, _| keep(*tid));
+    }
+
     /// Inserts or replaces an entry's built-in values.
     pub fn insert(&mut self, tid: i64, values: &[(&str, StateValue)]) {
         let row = self.rows.entry(tid).or_default();

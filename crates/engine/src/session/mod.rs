@@ -13,6 +13,10 @@ use scap::table::{self, code};
 use scap::{Capture, Event, Record};
 
 use crate::plugin::{Merged, PluginError, PluginManager};
+use std::sync::{Arc, Mutex};
+
+use crate::plugin::MapThreadTable;
+use crate::state::table::Mirror;
 use crate::state::{LatencyTracker, State};
 
 /// Why an event is not shown by default.
@@ -154,6 +158,7 @@ pub struct Session<'c> {
     captures: &'c [Capture],
     plugins: Option<&'c RefCell<PluginManager>>,
     live: bool,
+    threads: Option<Arc<Mutex<MapThreadTable>>>,
 }
 
 /// How long to wait before polling source plugins again after they all timed out.
@@ -187,7 +192,15 @@ impl<'c> Session<'c> {
             captures,
             plugins: None,
             live: false,
+            threads: None,
         }
+    }
+
+    /// Keep `table` (the `threads` table given to plugins at init) in step with the state
+    /// of the first input, whenever a plugin uses it.
+    pub fn with_thread_table(mut self, table: Arc<Mutex<MapThreadTable>>) -> Session<'c> {
+        self.threads = Some(table);
+        self
     }
 
     /// Make `plugins` available to fields (`ct.name`, `json.value`, `evt.plugininfo`) and
@@ -240,6 +253,11 @@ impl<'c> Session<'c> {
                 .iter()
                 .any(|x| x.capabilities().parsing)
         });
+        // Mirroring costs a copy per thread change: only when a plugin asked for the table.
+        let mut mirror = match (&self.threads, self.plugins) {
+            (Some(t), Some(p)) if p.borrow().tables_in_use() => Some(Mirror::new(t.clone())),
+            _ => None,
+        };
         let total: u64 = inputs.iter().map(|i| i.len).sum();
         let mut summary = Summary::default();
         let mut num = 0u64;
@@ -311,6 +329,10 @@ impl<'c> Session<'c> {
             };
             state.parse(&event);
             let latency = tracker.track(&event);
+            if let Some(m) = &mut mirror {
+                m.saw(ty, state);
+                m.sync(state);
+            }
             if let (true, Some(p)) = (parsers, self.plugins) {
                 // A parse plugin's failure is only logged, as in libsinsp.
                 if let Err(e) = p.borrow_mut().parse(event.raw(), num) {

@@ -10,6 +10,7 @@ mod hash;
 mod meta;
 mod parse;
 pub mod paths;
+pub mod table;
 #[cfg(test)]
 mod tests;
 
@@ -470,6 +471,11 @@ impl State {
             meta::fix_sockets(self);
         }
         parse::parse(self, event);
+    }
+
+    /// Every known thread.
+    pub fn threads(&self) -> impl Iterator<Item = &Thread> {
+        self.threads.values()
     }
 
     /// The thread `tid`, if known.

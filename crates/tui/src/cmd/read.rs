@@ -349,7 +349,9 @@ pub fn record(cli: &Cli, args: &RecordArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    let mut session = Session::new(&captures).with_plugins(&loaded.manager);
+    let mut session = Session::new(&captures)
+        .with_plugins(&loaded.manager)
+        .with_thread_table(loaded.threads.clone());
     if live {
         session = session.with_live_sources();
     }
@@ -423,7 +425,9 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    let mut session = Session::new(&captures).with_plugins(&loaded.manager);
+    let mut session = Session::new(&captures)
+        .with_plugins(&loaded.manager)
+        .with_thread_table(loaded.threads.clone());
     if live {
         session = session.with_live_sources();
     }
