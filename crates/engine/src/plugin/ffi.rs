@@ -1248,6 +1248,10 @@ pub struct TablesHost {
     field_infos: Mutex<(Vec<CString>, Vec<TableFieldInfo>)>,
     table_info: [TableInfo; 1],
     init_input: InitTablesInput,
+    // The `threads` handle `get_table` returns. It must point to an `ss_plugin_table_input`
+    // (as in libsinsp): the Rust SDK reads `key_type` through the handle before each lookup.
+    // Boxed so its address, which is the handle, never moves.
+    handle: Box<TableInput>,
 }
 
 impl TablesHost {
@@ -1306,7 +1310,21 @@ static WRITER: WriterVtable = WriterVtable {
 impl TablesHost {
     /// Wraps a thread table; the result is registered so table callbacks can find it.
     pub fn new(threads: Arc<Mutex<dyn ThreadTable>>) -> Arc<Self> {
+        let mut handle = Box::new(TableInput {
+            name: THREADS.as_ptr(),
+            key_type: KEY_INT64,
+            table: std::ptr::null_mut(),
+            reader: READER,
+            writer: WRITER,
+            fields: FIELDS,
+            reader_ext: &READER_EXT,
+            writer_ext: &WRITER,
+            fields_ext: &FIELDS,
+        });
+        // A plugin that forwards through `table` gets the same handle back.
+        handle.table = std::ptr::from_mut::<TableInput>(&mut handle).cast();
         let host = Arc::new(Self {
+            handle,
             threads,
             accessors: Mutex::new(Vec::new()),
             field_infos: Mutex::new((Vec::new(), Vec::new())),
@@ -1324,12 +1342,15 @@ impl TablesHost {
                 writer_ext: &WRITER,
             },
         });
-        lock(&TABLES).push((Arc::as_ptr(&host) as usize, Arc::clone(&host)));
+        lock(&TABLES).push((host.as_ptr() as usize, Arc::clone(&host)));
         host
     }
 
+    /// The table handle plugins get (and pass back to every table callback).
     fn as_ptr(&self) -> Ptr {
-        self as *const Self as Ptr
+        std::ptr::from_ref::<TableInput>(&self.handle)
+            .cast_mut()
+            .cast()
     }
 }
 
