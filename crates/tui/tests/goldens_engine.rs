@@ -163,11 +163,16 @@ fn check_known_diffs(name: &str, got: &[u8], want: &[u8], failures: &mut Vec<Str
             None => false,
         };
         if !ok {
-            failures.push(format!("{name}: unexpected difference:\n  got:  {a}\n  want: {b}"));
+            failures.push(format!(
+                "{name}: unexpected difference:\n  got:  {a}\n  want: {b}"
+            ));
         }
         seen += 1;
     }
     if seen != KNOWN_DIFFS.len() {
-        failures.push(format!("{name}: {seen} known differences, expected {}", KNOWN_DIFFS.len()));
+        failures.push(format!(
+            "{name}: {seen} known differences, expected {}",
+            KNOWN_DIFFS.len()
+        ));
     }
 }

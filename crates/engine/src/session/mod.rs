@@ -329,7 +329,8 @@ impl<'c> Session<'c> {
             };
             state.parse(&event);
             let latency = tracker.track(&event);
-            if let Some(m) = &mut mirror {
+            // Plugins see the first input's threads (a live source has no thread state).
+            if let (Some(m), 0) = (&mut mirror, idx) {
                 m.saw(ty, state);
                 m.sync(state);
             }
