@@ -51,6 +51,9 @@ pub struct PluginArgs {
     /// Do not load the built-in plugins (cloudtrail, json) unless named.
     #[arg(long)]
     pub no_builtin_plugins: bool,
+    /// Print the plugins' metrics on stderr at the end.
+    #[arg(long)]
+    pub plugin_metrics: bool,
 }
 
 /// `scapkit record`.

@@ -313,6 +313,38 @@ impl PluginManager {
         Ok(())
     }
 
+    /// Tells every capture-listening plugin that a capture opens; errors name the plugin.
+    pub fn capture_open_all(&mut self) -> Result<()> {
+        for p in &mut self.plugins {
+            if p.capabilities().capture_listening && p.is_initialised() {
+                p.capture_open()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells every capture-listening plugin that the capture closed.
+    pub fn capture_close_all(&mut self) -> Result<()> {
+        for p in &mut self.plugins {
+            if p.capabilities().capture_listening && p.is_initialised() {
+                p.capture_close()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every plugin's metrics, as `(plugin name, metric)`.
+    pub fn metrics_all(&mut self) -> Vec<(String, super::host::Metric)> {
+        let mut out = Vec::new();
+        for p in &mut self.plugins {
+            let name = p.name().to_string();
+            if let Ok(ms) = p.metrics() {
+                out.extend(ms.into_iter().map(|m| (name.clone(), m)));
+            }
+        }
+        out
+    }
+
     /// Starts async events on every async plugin (live captures).
     pub fn start_async(&mut self) -> Result<()> {
         for p in &mut self.plugins {

@@ -58,8 +58,7 @@ pub fn run(args: &FieldsArgs) -> Result<ExitCode> {
         let plugin_args = PluginArgs {
             plugins: args.load.clone(),
             inputs: Vec::new(),
-            config: None,
-            no_builtin_plugins: false,
+            ..PluginArgs::default()
         };
         Some(prepare_plugins(&plugin_args, true)?.0)
     } else {

@@ -360,7 +360,9 @@ pub fn record(cli: &Cli, args: &RecordArgs) -> Result<ExitCode> {
         compress: args.compress,
         limit: args.numevents,
     };
-    write_capture(cli, &session, &opts, &args.read, filter)
+    let code = write_capture(cli, &session, &opts, &args.read, filter)?;
+    finish_plugins(&loaded, &args.plugins)?;
+    Ok(code)
 }
 
 /// Compile the filter words; an empty filter keeps every event.
@@ -387,7 +389,27 @@ pub fn prepare_plugins(args: &PluginArgs, with_captures: bool) -> Result<(Loaded
     } else {
         false
     };
+    {
+        let mut m = loaded.manager.borrow_mut();
+        m.capture_open_all()?;
+        // Async events join a live stream only, as in Falco's live captures.
+        if opened {
+            m.start_async()?;
+        }
+    }
     Ok((loaded, opened))
+}
+
+/// After a run: close the capture for listening plugins and print metrics when asked.
+pub fn finish_plugins(loaded: &Loaded, args: &PluginArgs) -> Result<()> {
+    let mut m = loaded.manager.borrow_mut();
+    m.capture_close_all()?;
+    if args.plugin_metrics {
+        for (plugin, metric) in m.metrics_all() {
+            eprintln!("{plugin}: {} = {:?}", metric.name, metric.value);
+        }
+    }
+    Ok(())
 }
 
 /// Run `scapkit read`.
@@ -437,7 +459,9 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
             compress: args.compress,
             limit: args.numevents,
         };
-        return write_capture(cli, &session, &opts, &files, filter);
+        let code = write_capture(cli, &session, &opts, &files, filter)?;
+        finish_plugins(&loaded, &args.plugins)?;
+        return Ok(code);
     }
     let bar = Bar::new(session.input_bytes(), cli.no_progress || cli.quiet);
     let stdout = io::stdout();
@@ -464,6 +488,7 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     if let Some(s) = &printer.summary {
         s.write(&mut printer.out).context("writing output")?;
     }
+    finish_plugins(&loaded, &args.plugins)?;
     printer.out.flush().context("writing output")?;
     drop(bar);
     Ok(report_errors(&summary, &files))
