@@ -51,6 +51,10 @@ pub struct PluginArgs {
     /// Do not load the built-in plugins (cloudtrail, json) unless named.
     #[arg(long)]
     pub no_builtin_plugins: bool,
+    /// Do not start plugins' async events on live sources (they arrive at unpredictable
+    /// points of the stream).
+    #[arg(long)]
+    pub no_async: bool,
     /// Print the plugins' metrics on stderr at the end.
     #[arg(long)]
     pub plugin_metrics: bool,

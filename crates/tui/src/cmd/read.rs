@@ -393,7 +393,7 @@ pub fn prepare_plugins(args: &PluginArgs, with_captures: bool) -> Result<(Loaded
         let mut m = loaded.manager.borrow_mut();
         m.capture_open_all()?;
         // Async events join a live stream only, as in Falco's live captures.
-        if opened {
+        if opened && !args.no_async {
             m.start_async()?;
         }
     }
