@@ -222,6 +222,18 @@ impl<W: Write> Sink for CaptureWriter<W> {
     }
 }
 
+/// A session over `captures` with the run's plugins (and their live sources when opened).
+fn session_for<'c>(captures: &'c [scap::Capture], loaded: &'c Loaded, live: bool) -> Session<'c> {
+    let session = Session::new(captures)
+        .with_plugins(&loaded.manager)
+        .with_thread_table(loaded.threads.clone());
+    if live {
+        session.with_live_sources()
+    } else {
+        session
+    }
+}
+
 /// Where and how `-w` writes.
 struct WriteOpts<'a> {
     out: &'a std::path::Path,
@@ -349,12 +361,7 @@ pub fn record(cli: &Cli, args: &RecordArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    let mut session = Session::new(&captures)
-        .with_plugins(&loaded.manager)
-        .with_thread_table(loaded.threads.clone());
-    if live {
-        session = session.with_live_sources();
-    }
+    let session = session_for(&captures, &loaded, live);
     let opts = WriteOpts {
         out: &args.write,
         compress: args.compress,
@@ -447,12 +454,7 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| super::open_capture(f))
         .collect::<Result<Vec<_>>>()?;
-    let mut session = Session::new(&captures)
-        .with_plugins(&loaded.manager)
-        .with_thread_table(loaded.threads.clone());
-    if live {
-        session = session.with_live_sources();
-    }
+    let session = session_for(&captures, &loaded, live);
     if let Some(out) = &args.write {
         let opts = WriteOpts {
             out,
