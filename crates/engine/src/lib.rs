@@ -13,7 +13,7 @@
 pub mod fields;
 pub mod filter;
 pub mod output;
-pub mod query;
 pub mod plugin;
+pub mod query;
 pub mod session;
 pub mod state;

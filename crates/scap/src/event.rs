@@ -356,21 +356,22 @@ fn guess_width(raw: &[u8], nparams: u32) -> usize {
 
 /// libscap's v1 inference: the largest `n <= max` whose u16 lengths sum exactly to the
 /// event length (spec §11.4).
+///
+/// The size implied by `n` parameters grows strictly with `n` (each adds at least its 2-byte
+/// length), so at most one `n` fits: walk up from 0 and stop once the size reaches `len`.
 fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
     let len = raw.len();
-    for n in (0..=max).rev() {
-        let data_at = HEADER_V1_LEN + 2 * n;
-        if data_at > len {
-            continue;
+    let mut size = HEADER_V1_LEN;
+    let mut n = 0;
+    loop {
+        if size == len {
+            return u32::try_from(n).ok();
         }
-        let sum: usize = (0..n)
-            .map(|i| le::u16_at(raw, HEADER_V1_LEN + 2 * i) as usize)
-            .sum();
-        match (data_at + sum).cmp(&len) {
-            std::cmp::Ordering::Equal => return u32::try_from(n).ok(),
-            std::cmp::Ordering::Less => return None,
-            std::cmp::Ordering::Greater => continue,
+        if size > len || n >= max {
+            return None;
         }
+        let l = le::u16_at(raw, HEADER_V1_LEN + 2 * n) as usize;
+        size += 2 + l;
+        n += 1;
     }
-    None
 }
