@@ -8,7 +8,7 @@
 use scap::table::{self, code};
 use scap::{Capture, Event, Record};
 
-use crate::state::{LatencyTracker, State};
+use crate::state::State;
 
 /// Why an event is not shown by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,6 @@ const PROGRESS_STEP: u64 = 8 << 20;
 struct Input<'c> {
     records: scap::Records<'c>,
     state: State,
-    latency: LatencyTracker,
     /// True until the first event that is not initial state in the current section.
     leading: bool,
     /// Next event, peeked for the merge.
@@ -146,7 +145,6 @@ impl<'c> Session<'c> {
             .map(|c| Input {
                 records: c.records(),
                 state: State::default(),
-                latency: LatencyTracker::default(),
                 leading: true,
                 pending: None,
                 done: false,
@@ -200,8 +198,7 @@ impl<'c> Session<'c> {
                     Hidden::No
                 }
             };
-            input.state.parse(&event);
-            let latency = input.latency.track(&event);
+            let latency = input.state.parse(&event);
             let first = *first_ts.get_or_insert(event.ts());
             let ctx = EventCtx {
                 event,
@@ -264,7 +261,6 @@ fn fill<'c, S: Sink>(
             Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.
                 input.state = State::default();
-                input.latency.clear();
                 input.leading = true;
             }
             Record::Meta(block) => input.state.load_meta(block),
