@@ -10,6 +10,9 @@ use scap::{Capture, Event, Record};
 
 use crate::state::State;
 
+mod prefetch;
+use prefetch::Source;
+
 /// Why an event is not shown by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hidden {
@@ -90,7 +93,7 @@ pub struct Summary {
 const PROGRESS_STEP: u64 = 8 << 20;
 
 struct Input<'c> {
-    records: scap::Records<'c>,
+    records: Source<'c>,
     state: State,
     /// True until the first event that is not initial state in the current section.
     leading: bool,
@@ -133,17 +136,30 @@ impl<'c> Session<'c> {
         Session { captures }
     }
 
-    /// Read everything, handing events to `sink`.
+    /// Read everything, handing events to `sink`. Large inputs are decoded on helper
+    /// threads; the sink is called on this one.
     pub fn run<S: Sink>(
         &self,
         sink: &mut S,
         progress: Option<&dyn Progress>,
     ) -> Result<Summary, S::Error> {
+        std::thread::scope(|scope| self.run_in(scope, sink, progress))
+    }
+
+    fn run_in<'s, S: Sink>(
+        &self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        sink: &mut S,
+        progress: Option<&dyn Progress>,
+    ) -> Result<Summary, S::Error>
+    where
+        'c: 's,
+    {
         let mut inputs: Vec<Input<'c>> = self
             .captures
             .iter()
             .map(|c| Input {
-                records: c.records(),
+                records: Source::new(scope, c),
                 state: State::default(),
                 leading: true,
                 pending: None,
