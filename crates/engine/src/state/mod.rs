@@ -411,8 +411,14 @@ pub struct State {
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
     /// Last event and enter event per thread id (kept when the thread goes, as libsinsp's
-    /// latency memory is).
-    slots: IntMap<i64, Slot>,
+    /// latency memory is): `slot_of` maps a tid to its index in `slots`.
+    slots: Vec<Slot>,
+    slot_of: IntMap<i64, usize>,
+    /// The tid of the last event and its slot: most events follow one of the same thread,
+    /// which then costs no hash lookup.
+    last_slot: Option<(i64, usize)>,
+    /// A tid known to be in `threads` (the last event's), saving the placeholder lookup.
+    known_tid: Option<i64>,
     /// Thread to remove before the next event (libsinsp removes exited threads lazily).
     tid_to_remove: Option<i64>,
     /// fd to remove before the next event: `(pid, fd)`.

@@ -6,7 +6,7 @@ use scap::param::{decode, ParamValue, SockAddr, SockTuple};
 use scap::table::{self, ef, Direction};
 use scap::Event;
 
-use super::{container, fd_kind, paths, Enter, Fd, State, Thread};
+use super::{container, fd_kind, paths, Enter, Fd, Slot, State, Thread};
 
 /// `PPM_CL_CLONE_THREAD`.
 const CL_CLONE_THREAD: u64 = 8192;
@@ -242,7 +242,10 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     let raw_tid = ev.tid();
     let tid = raw_tid as i64;
     let exit = Direction::of(ty) == Direction::Exit;
-    let slot = state.slots.entry(tid).or_default();
+    let at = state.slot_index(tid);
+    let Some(slot) = state.slots.get_mut(at) else {
+        return 0;
+    };
     let latency = match slot.last.replace((ty, ev.ts())) {
         Some((pty, pts)) if exit && pty.wrapping_add(1) == ty => ev.ts().saturating_sub(pts),
         _ => 0,
@@ -302,27 +305,51 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     let enter = if matched {
         state
             .slots
-            .get_mut(&tid)
+            .get_mut(at)
             .map(|s| std::mem::take(&mut s.enter))
     } else {
         None
     };
     exit_event(state, ev, enter.as_ref(), name, tid);
     if let Some(e) = enter {
-        if let Some(s) = state.slots.get_mut(&tid) {
+        if let Some(s) = state.slots.get_mut(at) {
             s.enter = e;
         }
     }
     latency
 }
 
+impl State {
+    /// Index of `tid`'s slot in `slots`, created on first use.
+    #[inline]
+    fn slot_index(&mut self, tid: i64) -> usize {
+        if let Some((t, at)) = self.last_slot {
+            if t == tid {
+                return at;
+            }
+        }
+        let next = self.slots.len();
+        let at = *self.slot_of.entry(tid).or_insert(next);
+        if at == next {
+            self.slots.push(Slot::default());
+        }
+        self.last_slot = Some((tid, at));
+        at
+    }
+}
+
 /// Invent the thread libsinsp creates for a tid it has not seen.
 #[inline]
 fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
     let tid = raw_tid as i64;
-    if act.has(Action::PLACEHOLDER) && raw_tid != u64::MAX && !state.threads.contains_key(&tid) {
-        state.threads.insert(tid, Thread::placeholder(tid));
+    if !act.has(Action::PLACEHOLDER) || raw_tid == u64::MAX || state.known_tid == Some(tid) {
+        return;
     }
+    state
+        .threads
+        .entry(tid)
+        .or_insert_with(|| Thread::placeholder(tid));
+    state.known_tid = Some(tid);
 }
 
 /// The enter events of `procexit` and `container`.
@@ -1035,7 +1062,9 @@ impl State {
         let Some(t) = self.threads.remove(&tid) else {
             return;
         };
-        if let Some(s) = self.slots.get_mut(&tid) {
+        self.known_tid = None;
+        let at = self.slot_of.get(&tid).copied();
+        if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
             s.enter.live = false;
         }
         if !self.threads.values().any(|o| o.pid == t.pid) {
