@@ -20,8 +20,6 @@ pub struct Event<'a> {
     /// Event bytes from the header to `len` (for v1: `len` as stored, minus fix-ups).
     raw: &'a [u8],
     offset: FileOffset,
-    ts: u64,
-    tid: u64,
     nparams: u32,
     dump_flags: u32,
     ty: u16,
@@ -37,8 +35,8 @@ impl std::fmt::Debug for Event<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Event")
             .field("offset", &self.offset)
-            .field("ts", &self.ts)
-            .field("tid", &self.tid)
+            .field("ts", &self.ts())
+            .field("tid", &self.tid())
             .field("type", &self.ty)
             .field("cpu", &self.cpu)
             .field("nparams", &self.nparams)
@@ -122,8 +120,6 @@ impl<'a> Event<'a> {
         if body.len() < header_len {
             return Err(Error::eof(start, header_len - body.len()));
         }
-        let ts = le::u64_at(body, 0);
-        let tid = le::u64_at(body, 8);
         let stored_len = le::u32_at(body, 16);
         let ty = le::u16_at(body, 20);
         let mut len = usize::try_from(stored_len).unwrap_or(usize::MAX);
@@ -166,8 +162,6 @@ impl<'a> Event<'a> {
         Ok(Event {
             raw,
             offset: place.offset,
-            ts,
-            tid,
             nparams,
             dump_flags,
             ty,
@@ -181,12 +175,14 @@ impl<'a> Event<'a> {
     /// Timestamp, ns since the epoch.
     #[inline]
     pub fn ts(&self) -> u64 {
-        self.ts
+        // Read from the header (always present: checked at construction), which keeps
+        // `Event` small to move around.
+        le::u64_at(self.raw, 0)
     }
     /// Thread id (`u64::MAX`, i.e. -1, for plugin events).
     #[inline]
     pub fn tid(&self) -> u64 {
-        self.tid
+        le::u64_at(self.raw, 8)
     }
     /// Event type code.
     #[inline]
