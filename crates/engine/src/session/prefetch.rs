@@ -92,6 +92,19 @@ impl<'c> Iterator for Source<'c> {
 
     #[inline]
     fn next(&mut self) -> Option<Item<'c>> {
+        // The common case stays small enough to inline into the session loop.
+        if let Source::Threaded { cur, .. } = self {
+            if let Some(item) = cur.pop_front() {
+                return Some(item);
+            }
+        }
+        self.next_slow()
+    }
+}
+
+impl<'c> Source<'c> {
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Item<'c>> {
         match self {
             Source::Direct(r) => r.next(),
             Source::Threaded { rx, back, cur, pos } => loop {
