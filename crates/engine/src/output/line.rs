@@ -35,6 +35,7 @@ pub struct LineWriter {
     pub time_mode: TimeMode,
     /// Buffer for formatted values, with the buffer rendering options (`-A/-x/-X/-b`).
     pub scratch: Scratch,
+    ts_prefix: TsPrefix,
 }
 
 #[derive(Debug)]
@@ -74,11 +75,11 @@ impl Fast {
     }
 
     #[inline]
-    fn write(self, ctx: &EventCtx<'_>, out: &mut Vec<u8>) {
+    fn write(self, ctx: &EventCtx<'_>, prefix: &mut TsPrefix, out: &mut Vec<u8>) {
         let ev = &ctx.event;
         match self {
             Fast::Num => push_u64(out, ctx.num),
-            Fast::Rawtime => push_u64(out, ev.ts()),
+            Fast::Rawtime => prefix.push(out, ev.ts()),
             Fast::Cpu => push_u64(out, u64::from(ev.cpu())),
             // Plugin events carry tid u64::MAX, which shows as -1.
             Fast::Tid => push_i64(out, ev.tid() as i64),
@@ -88,6 +89,43 @@ impl Fast {
             }),
             Fast::Type => put(out, fields::evt::event_type_name(ev).as_bytes()),
         }
+    }
+}
+
+/// The digits of a timestamp above its last 8, kept from the previous event: they change
+/// every 0.1 s, so most timestamps need only their last 8 digits formatted.
+#[derive(Debug, Default)]
+struct TsPrefix {
+    /// `ts / 10^8` of the cached text (0: none; such timestamps are formatted whole).
+    high: u64,
+    text: [u8; 16],
+    len: usize,
+}
+
+impl TsPrefix {
+    #[inline]
+    fn push(&mut self, out: &mut Vec<u8>, ts: u64) {
+        const E8: u64 = 100_000_000;
+        let high = ts / E8;
+        // 12 digits at most fit the cache; anything else is formatted whole.
+        if high == 0 || high >= 1_000_000_000_000 {
+            push_u64(out, ts);
+            return;
+        }
+        if high != self.high {
+            let mut text = Vec::with_capacity(32);
+            push_u64(&mut text, high);
+            self.len = text.len();
+            text.resize(16, 0);
+            if let Ok(t) = <[u8; 16]>::try_from(text.as_slice()) {
+                self.text = t;
+                self.high = high;
+            }
+        }
+        let at = out.len();
+        out.extend_from_slice(&self.text);
+        out.truncate(at + self.len);
+        push_group(out, ascii8(ts % E8), 8);
     }
 }
 
@@ -118,6 +156,7 @@ impl LineWriter {
             time: TimeFormatter::default(),
             time_mode: TimeMode::default(),
             scratch: Scratch::default(),
+            ts_prefix: TsPrefix::default(),
         }
     }
 
@@ -130,7 +169,7 @@ impl LineWriter {
         for part in &self.parts {
             match part {
                 LinePart::Literal(l) => put(out, l),
-                LinePart::Fast(f) => f.write(ctx, out),
+                LinePart::Fast(f) => f.write(ctx, &mut self.ts_prefix, out),
                 LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
                     Some(v) => {
                         let mode = match self.time_mode {
@@ -225,6 +264,10 @@ fn push_group(out: &mut Vec<u8>, digits: u64, keep: usize) {
 pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     const E8: u64 = 100_000_000;
     const E16: u64 = E8 * E8;
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let len = decimal_len(n);
     if n < E8 {
         push_group(out, ascii8(n), len);
@@ -350,6 +393,29 @@ fn write_secs(ns: u64, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_timestamp_prefix_writes_the_same_digits() {
+        let mut p = TsPrefix::default();
+        let base = 1_481_211_698_271_980_141u64;
+        for ts in [
+            0,
+            5,
+            99_999_999,
+            100_000_000,
+            base,
+            base + 1,
+            base + 100_000_000,
+            base,
+            10_000_000_000_000_000_000,
+            u64::MAX,
+            base - 7,
+        ] {
+            let mut out = Vec::new();
+            p.push(&mut out, ts);
+            assert_eq!(out, ts.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn numbers_as_itoa_writes_them() {
