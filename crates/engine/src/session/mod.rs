@@ -63,6 +63,11 @@ pub trait Sink {
     type Error;
     /// One event.
     fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error>;
+    /// False when [`Sink::event`] would ignore an event of type `ty` hidden as `hidden`
+    /// (filtered out by type, say): the session then skips the call. State is kept either way.
+    fn wants(&self, _ty: u16, _hidden: Hidden) -> bool {
+        true
+    }
     /// A non-event record (section header, metadata block, unknown block), in file order,
     /// after the state has applied it. Writers copy metadata from here.
     fn record(&mut self, _input: usize, _record: &Record<'_>) -> Result<(), Self::Error> {
@@ -215,19 +220,20 @@ impl<'c> Session<'c> {
                 }
             };
             let latency = input.state.parse(&event);
-            let first = *first_ts.get_or_insert(event.ts());
-            let ctx = EventCtx {
-                event,
-                num,
-                input: idx,
-                hidden,
-                first_ts: first,
-                prev_ts,
-                state: &input.state,
-                latency,
-            };
-            let go_on = sink.event(&ctx)?;
-            prev_ts = ctx.event.ts();
+            let ts = event.ts();
+            let first = *first_ts.get_or_insert(ts);
+            let go_on = !sink.wants(ty, hidden)
+                || sink.event(&EventCtx {
+                    event,
+                    num,
+                    input: idx,
+                    hidden,
+                    first_ts: first,
+                    prev_ts,
+                    state: &input.state,
+                    latency,
+                })?;
+            prev_ts = ts;
             // Checking every 4096 events keeps progress off the per-event cost.
             if let Some(p) = progress.filter(|_| num % 4096 == 0) {
                 let done: u64 = inputs.iter().map(|i| i.records.position()).sum();
