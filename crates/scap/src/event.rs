@@ -66,9 +66,21 @@ impl<'a> Event<'a> {
                 block.offset().0,
             ));
         };
+        Event::from_block_kind(block, v2, flags, large)
+    }
+
+    /// [`Event::from_block`] for a block already classified (the reader knows its kind).
+    #[inline]
+    pub(crate) fn from_block_kind(
+        block: &Block<'a>,
+        v2: bool,
+        flags: bool,
+        large: bool,
+    ) -> Result<Event<'a>> {
         Event::decode(block, v2, flags, large).map_err(|e| e.in_block(block.block_type()))
     }
 
+    #[inline]
     fn decode(block: &Block<'a>, v2: bool, flags: bool, large: bool) -> Result<Event<'a>> {
         let mut cur = block.body_cursor();
         if !large && cur.remaining() + 4 > MAX_NON_LARGE_BLOCK {
