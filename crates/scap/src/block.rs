@@ -106,6 +106,7 @@ pub enum BlockKind {
 
 impl BlockKind {
     /// Classify a block type id.
+    #[inline]
     pub fn from_type(ty: u32) -> BlockKind {
         use id::*;
         let ev = |v2, flags, large| BlockKind::Event { v2, flags, large };
@@ -242,6 +243,7 @@ impl<'a> Block<'a> {
 ///
 /// Returns `Ok(None)` at a clean end of data. A length that is too small, or runs past the
 /// end, is an error naming the offset; the cursor is left where it was.
+#[inline]
 pub(crate) fn next_block<'a>(cur: &mut Cursor<'a>) -> Result<Option<Block<'a>>> {
     if cur.is_empty() {
         return Ok(None);

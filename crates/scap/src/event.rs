@@ -20,8 +20,6 @@ pub struct Event<'a> {
     /// Event bytes from the header to `len` (for v1: `len` as stored, minus fix-ups).
     raw: &'a [u8],
     offset: FileOffset,
-    ts: u64,
-    tid: u64,
     nparams: u32,
     dump_flags: u32,
     ty: u16,
@@ -37,8 +35,8 @@ impl std::fmt::Debug for Event<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Event")
             .field("offset", &self.offset)
-            .field("ts", &self.ts)
-            .field("tid", &self.tid)
+            .field("ts", &self.ts())
+            .field("tid", &self.tid())
             .field("type", &self.ty)
             .field("cpu", &self.cpu)
             .field("nparams", &self.nparams)
@@ -68,9 +66,21 @@ impl<'a> Event<'a> {
                 block.offset().0,
             ));
         };
+        Event::from_block_kind(block, v2, flags, large)
+    }
+
+    /// [`Event::from_block`] for a block already classified (the reader knows its kind).
+    #[inline]
+    pub(crate) fn from_block_kind(
+        block: &Block<'a>,
+        v2: bool,
+        flags: bool,
+        large: bool,
+    ) -> Result<Event<'a>> {
         Event::decode(block, v2, flags, large).map_err(|e| e.in_block(block.block_type()))
     }
 
+    #[inline]
     fn decode(block: &Block<'a>, v2: bool, flags: bool, large: bool) -> Result<Event<'a>> {
         let mut cur = block.body_cursor();
         if !large && cur.remaining() + 4 > MAX_NON_LARGE_BLOCK {
@@ -122,8 +132,6 @@ impl<'a> Event<'a> {
         if body.len() < header_len {
             return Err(Error::eof(start, header_len - body.len()));
         }
-        let ts = le::u64_at(body, 0);
-        let tid = le::u64_at(body, 8);
         let stored_len = le::u32_at(body, 16);
         let ty = le::u16_at(body, 20);
         let mut len = usize::try_from(stored_len).unwrap_or(usize::MAX);
@@ -166,8 +174,6 @@ impl<'a> Event<'a> {
         Ok(Event {
             raw,
             offset: place.offset,
-            ts,
-            tid,
             nparams,
             dump_flags,
             ty,
@@ -181,12 +187,14 @@ impl<'a> Event<'a> {
     /// Timestamp, ns since the epoch.
     #[inline]
     pub fn ts(&self) -> u64 {
-        self.ts
+        // Read from the header (always present: checked at construction), which keeps
+        // `Event` small to move around.
+        le::u64_at(self.raw, 0)
     }
     /// Thread id (`u64::MAX`, i.e. -1, for plugin events).
     #[inline]
     pub fn tid(&self) -> u64 {
-        self.tid
+        le::u64_at(self.raw, 8)
     }
     /// Event type code.
     #[inline]
@@ -356,21 +364,22 @@ fn guess_width(raw: &[u8], nparams: u32) -> usize {
 
 /// libscap's v1 inference: the largest `n <= max` whose u16 lengths sum exactly to the
 /// event length (spec §11.4).
+///
+/// The size implied by `n` parameters grows strictly with `n` (each adds at least its 2-byte
+/// length), so at most one `n` fits: walk up from 0 and stop once the size reaches `len`.
 fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
     let len = raw.len();
-    for n in (0..=max).rev() {
-        let data_at = HEADER_V1_LEN + 2 * n;
-        if data_at > len {
-            continue;
+    let mut size = HEADER_V1_LEN;
+    let mut n = 0;
+    loop {
+        if size == len {
+            return u32::try_from(n).ok();
         }
-        let sum: usize = (0..n)
-            .map(|i| le::u16_at(raw, HEADER_V1_LEN + 2 * i) as usize)
-            .sum();
-        match (data_at + sum).cmp(&len) {
-            std::cmp::Ordering::Equal => return u32::try_from(n).ok(),
-            std::cmp::Ordering::Less => return None,
-            std::cmp::Ordering::Greater => continue,
+        if size > len || n >= max {
+            return None;
         }
+        let l = le::u16_at(raw, HEADER_V1_LEN + 2 * n) as usize;
+        size += 2 + l;
+        n += 1;
     }
-    None
 }

@@ -137,7 +137,9 @@ impl<'a> Records<'a> {
             }
         }
         Ok(Some(match kind {
-            BlockKind::Event { .. } => Record::Event(Event::from_block(&block)?),
+            BlockKind::Event { v2, flags, large } => {
+                Record::Event(Event::from_block_kind(&block, v2, flags, large)?)
+            }
             BlockKind::SectionHeader => Record::Section(SectionHeader::parse(&block)?),
             BlockKind::Unknown(_) => Record::Unknown(block),
             _ => {

@@ -31,6 +31,12 @@ enum Src {
     FdName,
 }
 
+/// True for the syscalls that have `fs.path.*` values (their enter events are kept for
+/// exits that lack the parameters).
+pub fn has_paths(syscall: &str) -> bool {
+    sources(syscall).is_some()
+}
+
 /// Which of name / source / target an event has, and where each comes from.
 fn sources(syscall: &str) -> Option<[Option<Src>; 3]> {
     use Src::{FdName, Param as P};

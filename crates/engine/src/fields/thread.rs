@@ -100,7 +100,8 @@ pub(crate) fn extract<'s>(
     }
     let state = ctx.state;
     let t = thread(ctx)?;
-    let main = state.process(t.tid).unwrap_or(t);
+    // The main thread costs two lookups: only the process-wide fields need it.
+    let main = || state.process(t.tid).unwrap_or(t);
     let text = |b: &'s [u8]| Some(Value::Bytes(b));
     match id {
         Id::Tid => None,
@@ -109,13 +110,13 @@ pub(crate) fn extract<'s>(
         Id::Name => text(&t.comm),
         Id::Pid => Some(Value::I64(t.pid)),
         Id::Vpid => (t.vpid >= 0).then_some(Value::I64(t.vpid)),
-        Id::Ppid => Some(Value::I64(main.ptid)),
+        Id::Ppid => Some(Value::I64(main().ptid)),
         Id::Exe => text(&t.exe),
         Id::Exepath => text(&t.exepath),
         Id::Args => text(&t.args_text),
         Id::Cmdline => text(&t.cmdline),
-        Id::Cwd => text(&main.cwd),
-        Id::Env => text(&main.env_text),
+        Id::Cwd => text(&main().cwd),
+        Id::Env => text(&main().env_text),
         Id::Tty => Some(Value::I64(i64::from(t.tty))),
         Id::Sid => Some(Value::I64(t.sid)),
         Id::Sname => text(&state.process(t.sid)?.comm),
@@ -126,9 +127,9 @@ pub(crate) fn extract<'s>(
         Id::Pcmdline => text(&ancestor(state, t, 1)?.cmdline),
         Id::Pexe => text(&ancestor(state, t, 1)?.exe),
         Id::Pexepath => text(&ancestor(state, t, 1)?.exepath),
-        Id::Aname => text(&ancestor(state, main, index(field))?.comm),
-        Id::Apid => Some(Value::I64(ancestor(state, main, index(field))?.pid)),
-        Id::Aexepath => text(&ancestor(state, main, index(field))?.exepath),
+        Id::Aname => text(&ancestor(state, main(), index(field))?.comm),
+        Id::Apid => Some(Value::I64(ancestor(state, main(), index(field))?.pid)),
+        Id::Aexepath => text(&ancestor(state, main(), index(field))?.exepath),
         Id::Loginshellid => {
             let mut found = None;
             let mut cur = Some(t);
@@ -146,10 +147,10 @@ pub(crate) fn extract<'s>(
             found.map(Value::I64)
         }
         Id::Duration => {
-            let start = main.clone_ts;
+            let start = main().clone_ts;
             (start != 0).then(|| Value::U64(ev.ts().saturating_sub(start)))
         }
-        Id::Aexe => text(&ancestor(state, main, index(field))?.exe),
+        Id::Aexe => text(&ancestor(state, main(), index(field))?.exe),
         // libsinsp reads 0 as "not known" for the inode and its times.
         Id::ExeIno => nonzero(t.exe_info.ino).map(|v| Value::I64(v as i64)),
         Id::ExeInoCtime => nonzero(t.exe_info.ino_ctime).map(Value::U64),

@@ -35,12 +35,98 @@ pub struct LineWriter {
     pub time_mode: TimeMode,
     /// Buffer for formatted values, with the buffer rendering options (`-A/-x/-X/-b`).
     pub scratch: Scratch,
+    ts_prefix: TsPrefix,
 }
 
 #[derive(Debug)]
 enum LinePart {
     Literal(Vec<u8>),
     Field(Field),
+    /// A field that always has a value shown as a plain number or name: written straight
+    /// from the event, skipping the generic extract-and-render path (same text).
+    Fast(Fast),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fast {
+    Num,
+    Rawtime,
+    Cpu,
+    Tid,
+    Dir,
+    Type,
+}
+
+impl Fast {
+    fn of(f: &Field) -> Option<Fast> {
+        use crate::fields::thread::Id as T;
+        if f.arg.is_some() {
+            return None;
+        }
+        Some(match f.def.id {
+            FieldId::Evt(E::Num) => Fast::Num,
+            FieldId::Evt(E::Rawtime) => Fast::Rawtime,
+            FieldId::Evt(E::Cpu) => Fast::Cpu,
+            FieldId::Evt(E::Dir) => Fast::Dir,
+            FieldId::Evt(E::Type) => Fast::Type,
+            FieldId::Thread(T::Tid) => Fast::Tid,
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn write(self, ctx: &EventCtx<'_>, prefix: &mut TsPrefix, out: &mut Vec<u8>) {
+        let ev = &ctx.event;
+        match self {
+            Fast::Num => push_u64(out, ctx.num),
+            Fast::Rawtime => prefix.push(out, ev.ts()),
+            Fast::Cpu => push_u64(out, u64::from(ev.cpu())),
+            // Plugin events carry tid u64::MAX, which shows as -1.
+            Fast::Tid => push_i64(out, ev.tid() as i64),
+            Fast::Dir => out.push(match ev.direction() {
+                scap::table::Direction::Enter => b'>',
+                scap::table::Direction::Exit => b'<',
+            }),
+            Fast::Type => put(out, fields::evt::event_type_name(ev).as_bytes()),
+        }
+    }
+}
+
+/// The digits of a timestamp above its last 8, kept from the previous event: they change
+/// every 0.1 s, so most timestamps need only their last 8 digits formatted.
+#[derive(Debug, Default)]
+struct TsPrefix {
+    /// `ts / 10^8` of the cached text (0: none; such timestamps are formatted whole).
+    high: u64,
+    text: [u8; 16],
+    len: usize,
+}
+
+impl TsPrefix {
+    #[inline]
+    fn push(&mut self, out: &mut Vec<u8>, ts: u64) {
+        const E8: u64 = 100_000_000;
+        let high = ts / E8;
+        // 12 digits at most fit the cache; anything else is formatted whole.
+        if high == 0 || high >= 1_000_000_000_000 {
+            push_u64(out, ts);
+            return;
+        }
+        if high != self.high {
+            let mut text = Vec::with_capacity(32);
+            push_u64(&mut text, high);
+            self.len = text.len();
+            text.resize(16, 0);
+            if let Ok(t) = <[u8; 16]>::try_from(text.as_slice()) {
+                self.text = t;
+                self.high = high;
+            }
+        }
+        let at = out.len();
+        out.extend_from_slice(&self.text);
+        out.truncate(at + self.len);
+        push_group(out, ascii8(ts % E8), 8);
+    }
 }
 
 impl LineWriter {
@@ -51,11 +137,17 @@ impl LineWriter {
             .iter()
             .map(|p| match p {
                 Part::Literal(s) => LinePart::Literal(s.as_bytes().to_vec()),
-                Part::Field { def, arg, plugin } => LinePart::Field(Field {
-                    def,
-                    arg: arg.as_deref().map(Into::into),
-                    plugin: plugin.clone(),
-                }),
+                Part::Field { def, arg, plugin } => {
+                    let f = Field {
+                        def,
+                        arg: arg.as_deref().map(Into::into),
+                        plugin: plugin.clone(),
+                    };
+                    match Fast::of(&f) {
+                        Some(fast) => LinePart::Fast(fast),
+                        None => LinePart::Field(f),
+                    }
+                }
             })
             .collect();
         LineWriter {
@@ -65,6 +157,7 @@ impl LineWriter {
             time: TimeFormatter::default(),
             time_mode: TimeMode::default(),
             scratch: Scratch::default(),
+            ts_prefix: TsPrefix::default(),
         }
     }
 
@@ -77,6 +170,7 @@ impl LineWriter {
         for part in &self.parts {
             match part {
                 LinePart::Literal(l) => put(out, l),
+                LinePart::Fast(f) => f.write(ctx, &mut self.ts_prefix, out),
                 LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
                     Some(v) => {
                         let mode = match self.time_mode {
@@ -142,9 +236,81 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
+///
+/// Computed in a register (SIMD within a register: 4-digit halves, then 2-digit quarters,
+/// then digits): writing digits one by one into a buffer and copying it out stalls on the
+/// store-to-load forwarding.
+#[inline]
+fn ascii8(x: u64) -> u64 {
+    let v = (x / 10_000) | ((x % 10_000) << 32);
+    let q = ((v * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let v = q | ((v - q * 100) << 16);
+    let t = ((v * 103) >> 10) & 0x000F_000F_000F_000F;
+    let v = t | ((v - t * 10) << 8);
+    v | 0x3030_3030_3030_3030
+}
+
+/// Append the last `keep` digits (1..=8) of an [`ascii8`] group.
+#[inline]
+fn push_group(out: &mut Vec<u8>, digits: u64, keep: usize) {
+    let keep = keep.clamp(1, 8);
+    let at = out.len();
+    out.extend_from_slice(&(digits >> (8 * (8 - keep))).to_le_bytes());
+    out.truncate(at + keep);
+}
+
+/// Append `n` in decimal.
+#[inline]
+pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
+    const E8: u64 = 100_000_000;
+    const E16: u64 = E8 * E8;
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    let len = decimal_len(n);
+    if n < E8 {
+        push_group(out, ascii8(n), len);
+    } else if n < E16 {
+        push_group(out, ascii8(n / E8), len - 8);
+        push_group(out, ascii8(n % E8), 8);
+    } else {
+        push_group(out, ascii8(n / E16), len - 16);
+        push_group(out, ascii8(n / E8 % E8), 8);
+        push_group(out, ascii8(n % E8), 8);
+    }
+}
+
+/// Append `n` in decimal, with a leading `-` when negative.
+#[inline]
+pub(crate) fn push_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// Number of decimal digits of `n` (1 for 0): log10 estimated from the bit length, then
+/// corrected with one comparison.
+#[inline]
+fn decimal_len(n: u64) -> usize {
+    const POW10: [u64; 20] = {
+        let mut p = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            p[i] = p[i - 1] * 10;
+            i += 1;
+        }
+        p
+    };
+    let bits = (64 - (n | 1).leading_zeros()) as usize;
+    let t = (bits * 1233) >> 12;
+    t + 1 - usize::from(POW10.get(t).is_some_and(|&p| (n | 1) < p))
+}
+
 /// Generic text form of a value.
 pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
-    let mut b = itoa::Buffer::new();
     match v {
         // Raw buffers show printable ASCII, dots for the rest.
         Value::Bytes(s) if ty == FieldType::Bytes => {
@@ -154,8 +320,8 @@ pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
             )
         }
         Value::Bytes(s) => put(out, s),
-        Value::I64(n) => put(out, b.format(n).as_bytes()),
-        Value::U64(n) => put(out, b.format(n).as_bytes()),
+        Value::I64(n) => push_i64(out, n),
+        Value::U64(n) => push_u64(out, n),
         Value::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
         Value::Double(d) => out.extend_from_slice(format!("{d}").as_bytes()),
         Value::Ip(ip) => out.extend_from_slice(ip.to_string().as_bytes()),
@@ -164,12 +330,10 @@ pub(crate) fn write_value(ty: FieldType, v: Value<'_>, out: &mut Vec<u8>) {
 }
 
 fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut b = itoa::Buffer::new();
-    let s = b.format(n);
-    for _ in s.len()..width {
+    for _ in decimal_len(n)..width {
         out.push(b'0');
     }
-    out.extend_from_slice(s.as_bytes());
+    push_u64(out, n);
 }
 
 pub(crate) fn write_time(
@@ -222,8 +386,69 @@ fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
 }
 
 fn write_secs(ns: u64, out: &mut Vec<u8>) {
-    let mut b = itoa::Buffer::new();
-    out.extend_from_slice(b.format(ns / 1_000_000_000).as_bytes());
+    push_u64(out, ns / 1_000_000_000);
     out.push(b'.');
     push_padded(out, ns % 1_000_000_000, 9);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_timestamp_prefix_writes_the_same_digits() {
+        let mut p = TsPrefix::default();
+        let base = 1_481_211_698_271_980_141u64;
+        for ts in [
+            0,
+            5,
+            99_999_999,
+            100_000_000,
+            base,
+            base + 1,
+            base + 100_000_000,
+            base,
+            10_000_000_000_000_000_000,
+            u64::MAX,
+            base - 7,
+        ] {
+            let mut out = Vec::new();
+            p.push(&mut out, ts);
+            assert_eq!(out, ts.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn numbers_as_itoa_writes_them() {
+        let mut cases = vec![
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            u64::MAX,
+            u64::MAX - 1,
+        ];
+        let mut p = 1u64;
+        for _ in 0..19 {
+            p *= 10;
+            cases.extend([p - 1, p, p + 1, p / 3 * 2]);
+        }
+        cases.extend(0..10_000);
+        cases.extend((0..100_000).map(|i| i * 9_999 + 7));
+        for n in cases {
+            let mut out = b"x".to_vec();
+            push_u64(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+            for i in [n as i64, (n as i64).wrapping_neg(), i64::MIN] {
+                let mut out = Vec::new();
+                push_i64(&mut out, i);
+                assert_eq!(out, i.to_string().into_bytes());
+            }
+        }
+    }
 }

@@ -17,7 +17,10 @@ use std::sync::{Arc, Mutex};
 
 use crate::plugin::MapThreadTable;
 use crate::state::table::Mirror;
-use crate::state::{LatencyTracker, State};
+use crate::state::State;
+
+mod prefetch;
+use prefetch::Source;
 
 /// Why an event is not shown by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +95,11 @@ pub trait Sink {
     type Error;
     /// One event.
     fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error>;
+    /// False when [`Sink::event`] would ignore an event of type `ty` hidden as `hidden`
+    /// (filtered out by type, say): the session then skips the call. State is kept either way.
+    fn wants(&self, _ty: u16, _hidden: Hidden) -> bool {
+        true
+    }
     /// A non-event record (section header, metadata block, unknown block), in file order,
     /// after the state has applied it. Writers copy metadata from here.
     fn record(&mut self, _input: usize, _record: &Record<'_>) -> Result<(), Self::Error> {
@@ -122,28 +130,28 @@ pub struct Summary {
 const PROGRESS_STEP: u64 = 8 << 20;
 
 /// Where an input's events come from.
-enum Source<'c> {
-    Capture(scap::Records<'c>),
+enum Feed<'c> {
+    /// Records of a capture (decoded on a helper thread for large inputs).
+    Capture(Source<'c>),
     /// The merged stream of the open source plugins; events are copied into `live_buf`.
     Plugins(&'c RefCell<PluginManager>),
 }
 
-impl Source<'_> {
+impl Feed<'_> {
     fn position(&self) -> u64 {
         match self {
-            Source::Capture(r) => r.position(),
-            Source::Plugins(_) => 0,
+            Feed::Capture(r) => r.position(),
+            Feed::Plugins(_) => 0,
         }
     }
 }
 
 struct Input<'c> {
-    source: Source<'c>,
+    source: Feed<'c>,
     /// The pending live event's bytes (reused).
     live_buf: Vec<u8>,
     live_pending: bool,
     state: State,
-    latency: LatencyTracker,
     /// True until the first event that is not initial state in the current section.
     leading: bool,
     /// Next event, peeked for the merge.
@@ -222,18 +230,30 @@ impl<'c> Session<'c> {
         self.captures.iter().map(|c| c.data().len() as u64).sum()
     }
 
-    /// Read everything, handing events to `sink`.
+    /// Read everything, handing events to `sink`. Large inputs are decoded on helper
+    /// threads; the sink is called on this one.
     pub fn run<S: Sink>(
         &self,
         sink: &mut S,
         progress: Option<&dyn Progress>,
     ) -> Result<Summary, S::Error> {
+        std::thread::scope(|scope| self.run_in(scope, sink, progress))
+    }
+
+    fn run_in<'s, S: Sink>(
+        &self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        sink: &mut S,
+        progress: Option<&dyn Progress>,
+    ) -> Result<Summary, S::Error>
+    where
+        'c: 's,
+    {
         let new_input = |source, len| Input {
             source,
             live_buf: Vec::new(),
             live_pending: false,
             state: State::default(),
-            latency: LatencyTracker::default(),
             leading: true,
             pending: None,
             done: false,
@@ -242,10 +262,10 @@ impl<'c> Session<'c> {
         let mut inputs: Vec<Input<'c>> = self
             .captures
             .iter()
-            .map(|c| new_input(Source::Capture(c.records()), c.data().len() as u64))
+            .map(|c| new_input(Feed::Capture(Source::new(scope, c)), c.data().len() as u64))
             .collect();
         if let (true, Some(p)) = (self.live, self.plugins) {
-            inputs.push(new_input(Source::Plugins(p), 0));
+            inputs.push(new_input(Feed::Plugins(p), 0));
         }
         let parsers = self.plugins.is_some_and(|p| {
             p.borrow()
@@ -293,7 +313,6 @@ impl<'c> Session<'c> {
                 live_buf,
                 live_pending,
                 state,
-                latency: tracker,
                 leading,
                 ..
             } = input;
@@ -327,8 +346,7 @@ impl<'c> Session<'c> {
                     Hidden::No
                 }
             };
-            state.parse(&event);
-            let latency = tracker.track(&event);
+            let latency = state.parse(&event);
             // Plugins see the first input's threads (a live source has no thread state).
             if let (Some(m), 0) = (&mut mirror, idx) {
                 m.saw(ty, state);
@@ -340,20 +358,21 @@ impl<'c> Session<'c> {
                     eprintln!("warning: {e}");
                 }
             }
-            let first = *first_ts.get_or_insert(event.ts());
-            let ctx = EventCtx {
-                event,
-                num,
-                input: idx,
-                hidden,
-                first_ts: first,
-                prev_ts,
-                state,
-                latency,
-                plugins: self.plugins,
-            };
-            let go_on = sink.event(&ctx)?;
-            prev_ts = ctx.event.ts();
+            let ts = event.ts();
+            let first = *first_ts.get_or_insert(ts);
+            let go_on = !sink.wants(ty, hidden)
+                || sink.event(&EventCtx {
+                    event,
+                    num,
+                    input: idx,
+                    hidden,
+                    first_ts: first,
+                    prev_ts,
+                    state,
+                    latency,
+                    plugins: self.plugins,
+                })?;
+            prev_ts = ts;
             // Checking every 4096 events keeps progress off the per-event cost.
             if let Some(p) = progress.filter(|_| num % 4096 == 0) {
                 let done: u64 = inputs.iter().map(|i| i.source.position()).sum();
@@ -401,8 +420,8 @@ fn fill<'c, S: Sink>(
     summary: &mut Summary,
 ) -> Result<(), S::Error> {
     let records = match &mut input.source {
-        Source::Capture(r) => r,
-        Source::Plugins(p) => {
+        Feed::Capture(r) => r,
+        Feed::Plugins(p) => {
             fill_live(idx, p, input, summary);
             return Ok(());
         }
@@ -431,7 +450,6 @@ fn fill<'c, S: Sink>(
             Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.
                 input.state = State::default();
-                input.latency.clear();
                 input.leading = true;
             }
             Record::Meta(block) => input.state.load_meta(block),

@@ -410,9 +410,14 @@ impl Container {
 /// libsinsp does for old captures whose exit events carry only the result.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Enter {
+    /// False when no enter is pending (none yet, or its exit did not match it).
+    pub live: bool,
     /// Event type of the enter event.
     pub ty: u16,
-    /// Copy of the event bytes (buffer reused from event to event).
+    /// The enter's first parameter read as an fd, when its exit uses an fd.
+    pub fd: Option<i64>,
+    /// Copy of the event bytes (buffer reused from event to event), only for the enters
+    /// whose exit parser reads them; `nparams` is 0 otherwise.
     pub raw: Vec<u8>,
     /// Offset of the length array (22 for v1, 26 for v2 headers).
     pub lens_at: usize,
@@ -420,6 +425,16 @@ pub(crate) struct Enter {
     pub width: usize,
     /// Number of parameters.
     pub nparams: usize,
+}
+
+/// Per-thread parser memory, one hash lookup per event: the last event (for
+/// `evt.latency`) and the pending enter event.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Slot {
+    /// Type and timestamp of the thread's last event, if any.
+    pub last: Option<(u16, u64)>,
+    /// The last enter event.
+    pub enter: Enter,
 }
 
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
@@ -431,8 +446,15 @@ pub struct State {
     users: IntMap<u32, User>,
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
-    /// Last enter event per thread.
-    enters: IntMap<i64, Enter>,
+    /// Last event and enter event per thread id (kept when the thread goes, as libsinsp's
+    /// latency memory is): `slot_of` maps a tid to its index in `slots`.
+    slots: Vec<Slot>,
+    slot_of: IntMap<i64, usize>,
+    /// The tid of the last event and its slot: most events follow one of the same thread,
+    /// which then costs no hash lookup.
+    last_slot: Option<(i64, usize)>,
+    /// A tid known to be in `threads` (the last event's), saving the placeholder lookup.
+    known_tid: Option<i64>,
     /// Thread to remove before the next event (libsinsp removes exited threads lazily).
     tid_to_remove: Option<i64>,
     /// fd to remove before the next event: `(pid, fd)`.
@@ -465,12 +487,14 @@ impl State {
     }
 
     /// Update state from an event (called before the event is shown, as libsinsp does).
-    pub fn parse(&mut self, event: &Event<'_>) {
+    /// Returns `evt.latency`: for an exit event right after its own enter event on the same
+    /// thread, the ns between them; 0 otherwise.
+    pub fn parse(&mut self, event: &Event<'_>) -> u64 {
         if self.sockets_unfixed {
             self.sockets_unfixed = false;
             meta::fix_sockets(self);
         }
-        parse::parse(self, event);
+        parse::parse(self, event)
     }
 
     /// Every known thread.
@@ -574,8 +598,8 @@ impl State {
         exit_ty: u16,
         name: &str,
     ) -> Option<scap::param::ParamValue<'_>> {
-        let e = self.enters.get(&tid)?;
-        if e.ty.checked_add(1) != Some(exit_ty) {
+        let e = &self.slots.get(*self.slot_of.get(&tid)?)?.enter;
+        if !e.live || e.ty.checked_add(1) != Some(exit_ty) || e.nparams == 0 {
             return None;
         }
         e.value(name)

@@ -6,7 +6,7 @@ use scap::param::{decode, ParamValue, SockAddr, SockTuple};
 use scap::table::{self, ef, Direction};
 use scap::Event;
 
-use super::{container, fd_kind, paths, Enter, Fd, State, Thread};
+use super::{container, fd_kind, paths, Enter, Fd, Slot, State, Thread};
 
 /// `PPM_CL_CLONE_THREAD`.
 const CL_CLONE_THREAD: u64 = 8192;
@@ -85,7 +85,152 @@ fn bytes<'a>(v: Option<ParamValue<'a>>) -> Option<&'a [u8]> {
     v?.as_bytes()
 }
 
-pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
+/// Exit parsers in [`exit_event`]; other exits change no state.
+const HANDLED_EXITS: &[&str] = &[
+    "clone",
+    "fork",
+    "vfork",
+    "clone3",
+    "execve",
+    "execveat",
+    "open",
+    "openat",
+    "openat2",
+    "creat",
+    "open_by_handle_at",
+    "socket",
+    "connect",
+    "sendto",
+    "sendmsg",
+    "recvfrom",
+    "recvmsg",
+    "accept",
+    "accept4",
+    "bind",
+    "pipe",
+    "pipe2",
+    "socketpair",
+    "dup",
+    "dup2",
+    "dup3",
+    "fcntl",
+    "eventfd",
+    "eventfd2",
+    "signalfd",
+    "signalfd4",
+    "timerfd_create",
+    "inotify_init",
+    "inotify_init1",
+    "epoll_create",
+    "epoll_create1",
+    "userfaultfd",
+    "io_uring_setup",
+    "memfd_create",
+    "pidfd_open",
+    "close",
+    "chdir",
+    "fchdir",
+    "setuid",
+    "setresuid",
+    "setgid",
+    "setresgid",
+    "setsid",
+];
+
+/// What [`parse`] does with one event code, decided once from the event tables so that the
+/// per-event work is a few bit tests rather than name comparisons.
+#[derive(Debug, Clone, Copy, Default)]
+struct Action(u8);
+
+impl Action {
+    /// A thread is invented for an unseen tid.
+    const PLACEHOLDER: u8 = 1;
+    /// The event uses an fd (sysdig 0.29's flag where it knows the code).
+    const USES_FD: u8 = 2;
+    /// Enter: kept for its exit (not a scheduler or meta event).
+    const KEEP_ENTER: u8 = 4;
+    /// Enter: its exit's parser reads its parameters, so its bytes are copied.
+    const SAVE_RAW: u8 = 8;
+    /// Enter: its exit uses an fd, taken from the enter's first parameter.
+    const EXIT_FD: u8 = 16;
+    /// Exit: [`exit_event`] has a parser for it.
+    const HANDLED: u8 = 32;
+    /// Enter: `procexit` or `container`.
+    const SPECIAL: u8 = 64;
+
+    #[inline]
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// Which event uses an fd is taken from sysdig 0.29's table where it knows the event.
+fn fd_flags(ty: u16) -> u32 {
+    let old = table::SYSDIG_0_29.event(ty).map_or(0, |i| i.flags);
+    if usize::from(ty) < table::SYSDIG_0_29.len() {
+        old
+    } else {
+        table::CURRENT.event(ty).map_or(0, |i| i.flags)
+    }
+}
+
+fn action_of(ty: u16) -> Action {
+    let Some(info) = table::CURRENT.event(ty) else {
+        return Action::default();
+    };
+    let exit = Direction::of(ty) == Direction::Exit;
+    let name = info.name;
+    let old_flags = table::SYSDIG_0_29.event(ty).map_or(0, |i| i.flags);
+    let skip = (info.flags | old_flags) & ef::SKIPPARSERESET != 0;
+    let is_clone = matches!(name, "clone" | "fork" | "vfork" | "clone3");
+    let mut bits = 0;
+    // libsinsp invents no thread for scheduler switches and clone exits (the clone parser
+    // creates the child itself), nor for events flagged to skip the thread lookup.
+    if !skip && name != "switch" && name != "container" && !(exit && is_clone) {
+        bits |= Action::PLACEHOLDER;
+    }
+    if fd_flags(ty) & ef::USES_FD != 0 {
+        bits |= Action::USES_FD;
+    }
+    if exit {
+        if HANDLED_EXITS.contains(&name) {
+            bits |= Action::HANDLED;
+        }
+    } else {
+        if matches!(name, "procexit" | "container") {
+            bits |= Action::SPECIAL;
+        }
+        // Scheduler and meta events come between a syscall's enter and exit.
+        if name != "switch" && !skip {
+            bits |= Action::KEEP_ENTER;
+            let exit_ty = ty.wrapping_add(1);
+            let exit_name = table::CURRENT.event(exit_ty).map(|i| i.name);
+            // Exits parsed here, and the fs.path.* ones, read parameters of their enter.
+            if exit_name
+                .is_some_and(|n| HANDLED_EXITS.contains(&n) || crate::fields::fspath::has_paths(n))
+            {
+                bits |= Action::SAVE_RAW;
+            }
+            if fd_flags(exit_ty) & ef::USES_FD != 0 {
+                bits |= Action::EXIT_FD;
+            }
+        }
+    }
+    Action(bits)
+}
+
+/// The action of every code of the current table.
+fn actions() -> &'static [Action] {
+    static ACTIONS: std::sync::OnceLock<Vec<Action>> = std::sync::OnceLock::new();
+    ACTIONS.get_or_init(|| {
+        (0..table::CURRENT.len())
+            .map(|c| u16::try_from(c).map_or(Action::default(), action_of))
+            .collect()
+    })
+}
+
+/// Update `state` from `ev`; returns its latency (see [`State::parse`]).
+pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     if let Some(tid) = state.tid_to_remove.take() {
         state.remove_thread(tid);
     }
@@ -98,92 +243,144 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) {
     state.failed_open.clear();
     state.fd_name_changed = false;
     let ty = ev.event_type();
-    let Some(info) = table::CURRENT.event(ty) else {
-        return;
-    };
     let raw_tid = ev.tid();
     let tid = raw_tid as i64;
     let exit = Direction::of(ty) == Direction::Exit;
-    let name = info.name;
-    let is_clone = matches!(name, "clone" | "fork" | "vfork" | "clone3");
-    // libsinsp invents no thread for scheduler switches and clone exits (the clone parser
-    // creates the child itself), nor for events flagged to skip the thread lookup.
-    let old_flags = table::SYSDIG_0_29.event(ty).map_or(0, |i| i.flags);
-    if raw_tid != u64::MAX
-        && (info.flags | old_flags) & ef::SKIPPARSERESET == 0
-        && name != "switch"
-        && name != "container"
-        && !(exit && is_clone)
-        && !state.threads.contains_key(&tid)
-    {
-        state.threads.insert(tid, Thread::placeholder(tid));
-    }
-    // Which events use an fd is taken from sysdig 0.29's table where it knows the event.
-    let flags = if usize::from(ty) < table::SYSDIG_0_29.len() {
-        old_flags
-    } else {
-        info.flags
+    let at = state.slot_index(tid);
+    let Some(slot) = state.slots.get_mut(at) else {
+        return 0;
+    };
+    let latency = match slot.last.replace((ty, ev.ts())) {
+        Some((pty, pts)) if exit && pty.wrapping_add(1) == ty => ev.ts().saturating_sub(pts),
+        _ => 0,
+    };
+    let Some(act) = actions().get(usize::from(ty)).copied() else {
+        return latency;
     };
     if !exit {
-        if flags & ef::USES_FD != 0 {
+        if act.has(Action::KEEP_ENTER) {
+            // Keep the enter event for its exit (buffer reused per thread).
+            let e = &mut slot.enter;
+            e.live = true;
+            e.ty = ty;
+            e.fd = if act.has(Action::EXIT_FD) {
+                int(ev.param(0).map(|b| decode(scap::table::ParamType::Fd, b)))
+            } else {
+                None
+            };
+            e.raw.clear();
+            e.nparams = 0;
+            if act.has(Action::SAVE_RAW) {
+                e.raw.extend_from_slice(ev.raw());
+                e.lens_at = if ev.is_v1() {
+                    scap::event::HEADER_V1_LEN
+                } else {
+                    scap::event::HEADER_LEN
+                };
+                e.width = ev.len_width();
+                e.nparams = ev.nparams();
+            }
+        }
+        add_placeholder(state, act, raw_tid);
+        if act.has(Action::USES_FD) {
             state.event_fd = int(ev.value(0).map(|(_, v)| v));
         }
-        match name {
-            "procexit" => {
-                if let Some(t) = state.threads.get_mut(&tid) {
-                    t.dead = true;
-                }
-                state.tid_to_remove = Some(tid);
-            }
-            "container" => {
-                if let Some(json) = bytes(find(ev, "json")) {
-                    container::apply_json(state, json, raw_tid);
-                } else if let (Some(id), Some(kind)) =
-                    (bytes(find(ev, "id")), uint(find(ev, "type")))
-                {
-                    let name = bytes(find(ev, "name")).unwrap_or_default();
-                    let image = bytes(find(ev, "image")).unwrap_or_default();
-                    container::apply_old(state, id, kind, name, image);
-                }
-            }
-            _ => {}
+        if act.has(Action::SPECIAL) {
+            enter_special(state, ev, tid);
         }
-        if name == "switch" || (info.flags | old_flags) & ef::SKIPPARSERESET != 0 {
-            // Scheduler and meta events come between a syscall's enter and exit.
-            return;
-        }
-        // Keep the enter event for its exit (buffer reused per thread).
-        let e = state.enters.entry(tid).or_default();
-        e.ty = ty;
-        e.raw.clear();
-        e.raw.extend_from_slice(ev.raw());
-        e.lens_at = if ev.is_v1() {
-            scap::event::HEADER_V1_LEN
-        } else {
-            scap::event::HEADER_LEN
-        };
-        e.width = ev.len_width();
-        e.nparams = ev.nparams();
-        return;
+        return latency;
     }
-    let enter = state
-        .enters
-        .remove(&tid)
-        .filter(|e| e.ty.checked_add(1) == Some(ty));
-    let en = enter.as_ref();
-    if flags & ef::USES_FD != 0 {
-        state.event_fd = en
-            .and_then(|e| int(e.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
-            .or_else(|| int(find(ev, "fd")));
+    let e = &mut slot.enter;
+    let matched = e.live && e.ty.checked_add(1) == Some(ty);
+    // An exit that does not follow its enter drops it.
+    e.live = matched;
+    let enter_fd = if matched { e.fd } else { None };
+    add_placeholder(state, act, raw_tid);
+    if act.has(Action::USES_FD) {
+        state.event_fd = enter_fd.or_else(|| int(find(ev, "fd")));
     }
+    if !act.has(Action::HANDLED) {
+        return latency;
+    }
+    let Some(name) = table::CURRENT.event(ty).map(|i| i.name) else {
+        return latency;
+    };
+    // The enter is lent to the exit parser and put back: a repeated exit sees it again.
+    let enter = if matched {
+        state
+            .slots
+            .get_mut(at)
+            .map(|s| std::mem::take(&mut s.enter))
+    } else {
+        None
+    };
     let had_fd = state.snapshot_fd_name(tid);
-    exit_event(state, ev, en, name, tid);
+    exit_event(state, ev, enter.as_ref(), name, tid);
     state.fd_name_changed = had_fd
         && state
             .event_fd(tid)
             .is_some_and(|f| f.name != state.fd_name_before);
     if let Some(e) = enter {
-        state.enters.insert(tid, e);
+        if let Some(s) = state.slots.get_mut(at) {
+            s.enter = e;
+        }
+    }
+    latency
+}
+
+impl State {
+    /// Index of `tid`'s slot in `slots`, created on first use.
+    #[inline]
+    fn slot_index(&mut self, tid: i64) -> usize {
+        if let Some((t, at)) = self.last_slot {
+            if t == tid {
+                return at;
+            }
+        }
+        let next = self.slots.len();
+        let at = *self.slot_of.entry(tid).or_insert(next);
+        if at == next {
+            self.slots.push(Slot::default());
+        }
+        self.last_slot = Some((tid, at));
+        at
+    }
+}
+
+/// Invent the thread libsinsp creates for a tid it has not seen.
+#[inline]
+fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
+    let tid = raw_tid as i64;
+    if !act.has(Action::PLACEHOLDER) || raw_tid == u64::MAX || state.known_tid == Some(tid) {
+        return;
+    }
+    state
+        .threads
+        .entry(tid)
+        .or_insert_with(|| Thread::placeholder(tid));
+    state.known_tid = Some(tid);
+}
+
+/// The enter events of `procexit` and `container`.
+fn enter_special(state: &mut State, ev: &Event<'_>, tid: i64) {
+    let raw_tid = ev.tid();
+    match table::CURRENT.event(ev.event_type()).map(|i| i.name) {
+        Some("procexit") => {
+            if let Some(t) = state.threads.get_mut(&tid) {
+                t.dead = true;
+            }
+            state.tid_to_remove = Some(tid);
+        }
+        Some("container") => {
+            if let Some(json) = bytes(find(ev, "json")) {
+                container::apply_json(state, json, raw_tid);
+            } else if let (Some(id), Some(kind)) = (bytes(find(ev, "id")), uint(find(ev, "type"))) {
+                let name = bytes(find(ev, "name")).unwrap_or_default();
+                let image = bytes(find(ev, "image")).unwrap_or_default();
+                container::apply_old(state, id, kind, name, image);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -924,7 +1121,11 @@ impl State {
         let Some(t) = self.threads.remove(&tid) else {
             return;
         };
-        self.enters.remove(&tid);
+        self.known_tid = None;
+        let at = self.slot_of.get(&tid).copied();
+        if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
+            s.enter.live = false;
+        }
         if !self.threads.values().any(|o| o.pid == t.pid) {
             self.fds.remove(&t.pid);
         }

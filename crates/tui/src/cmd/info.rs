@@ -48,6 +48,7 @@ fn analyze(path: &Path) -> Result<Report> {
     let mut by_type = vec![0u64; 1 << 16];
     let mut cpus = vec![false; 1 << 16];
     let (mut min_ts, mut max_ts) = (u64::MAX, 0u64);
+    let mut ev_blocks: Vec<(u32, u64)> = Vec::new();
     for rec in cap.records() {
         let rec = match rec {
             Ok(rec) => rec,
@@ -70,7 +71,11 @@ fn analyze(path: &Path) -> Result<Report> {
                     min_ts = min_ts.min(ev.ts());
                     max_ts = max_ts.max(ev.ts());
                 }
-                *r.blocks.entry(block_name(ev.block_type())).or_default() += 1;
+                // Named once at the end: a name per event would allocate per event.
+                match ev_blocks.iter_mut().find(|(t, _)| *t == ev.block_type()) {
+                    Some((_, n)) => *n += 1,
+                    None => ev_blocks.push((ev.block_type(), 1)),
+                }
             }
             Record::Section(s) => {
                 r.sections.push(format!("{}.{}", s.major, s.minor));
@@ -109,6 +114,9 @@ fn analyze(path: &Path) -> Result<Report> {
                     .or_default() += 1
             }
         }
+    }
+    for (ty, n) in ev_blocks {
+        *r.blocks.entry(block_name(ty)).or_default() += n;
     }
     for (code, n) in by_type.iter().enumerate() {
         if *n > 0 {

@@ -137,6 +137,23 @@ impl<W: Write> Sink for Printer<W> {
         }
         Ok(())
     }
+
+    /// The early returns of `event`, decided without the event's context.
+    fn wants(&self, ty: u16, hidden: Hidden) -> bool {
+        if self.summary.is_some() {
+            return true;
+        }
+        match hidden {
+            Hidden::No => {}
+            Hidden::Internal if self.debug => {}
+            _ => return false,
+        }
+        !self.quiet
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.program().may_match_event(ty))
+    }
 }
 
 /// Unknown blocks are skipped, never silently.

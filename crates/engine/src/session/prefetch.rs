@@ -1,0 +1,164 @@
+//! Decoding an input on a second thread while the session thread parses and prints.
+//!
+//! The records of a capture borrow its bytes, so a scoped thread can decode (frame,
+//! validate) them ahead of the consumer and hand them over in batches: the consumer sees
+//! exactly the sequence `Capture::records` yields, errors included.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::Scope;
+
+use scap::{Capture, Record, Records};
+
+/// Records per batch: large enough that the hand-over cost vanishes, small enough to stay
+/// in cache.
+const BATCH: usize = 1024;
+/// Batches in flight: bounds the decoder's lead (and memory) when the consumer is slower.
+const IN_FLIGHT: usize = 4;
+/// Below this size an input is read on the session thread: a thread is not worth it.
+const MIN_THREADED: usize = 1 << 20;
+
+type Item<'c> = scap::Result<Record<'c>>;
+
+/// One batch and the input position after its last record.
+type Batch<'c> = (VecDeque<Item<'c>>, u64);
+
+/// The records of one input, read here or by a decoder thread.
+pub(super) enum Source<'c> {
+    /// Decoded on the calling thread.
+    Direct(Records<'c>),
+    /// Decoded by a scoped thread.
+    Threaded {
+        rx: Receiver<Batch<'c>>,
+        /// Emptied batches go back to the decoder for reuse.
+        back: SyncSender<VecDeque<Item<'c>>>,
+        cur: VecDeque<Item<'c>>,
+        pos: u64,
+    },
+}
+
+impl<'c> Source<'c> {
+    /// The records of `capture`, decoded on a thread of `scope` when the machine has a
+    /// core to spare and the input is large enough.
+    pub(super) fn new<'s>(scope: &'s Scope<'s, '_>, capture: &'c Capture) -> Source<'c>
+    where
+        'c: 's,
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores < 2 || capture.data().len() < MIN_THREADED {
+            return Source::Direct(capture.records());
+        }
+        Source::threaded(scope, capture.records())
+    }
+
+    /// `records` decoded on a thread of `scope`.
+    pub(super) fn threaded<'s>(scope: &'s Scope<'s, '_>, mut records: Records<'c>) -> Source<'c>
+    where
+        'c: 's,
+    {
+        let (tx, rx) = sync_channel::<Batch<'c>>(IN_FLIGHT);
+        let (back, back_rx) = sync_channel::<VecDeque<Item<'c>>>(IN_FLIGHT + 2);
+        scope.spawn(move || loop {
+            let mut batch = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
+            batch.clear();
+            batch.extend(records.by_ref().take(BATCH));
+            let last = batch.len() < BATCH;
+            // The consumer stopped early: nothing more to do.
+            if tx.send((batch, records.position())).is_err() || last {
+                return;
+            }
+        });
+        Source::Threaded {
+            rx,
+            back,
+            cur: VecDeque::new(),
+            pos: 0,
+        }
+    }
+
+    /// Offset of the next block to read (at batch granularity when threaded).
+    pub(super) fn position(&self) -> u64 {
+        match self {
+            Source::Direct(r) => r.position(),
+            Source::Threaded { pos, .. } => *pos,
+        }
+    }
+}
+
+impl<'c> Iterator for Source<'c> {
+    type Item = Item<'c>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Item<'c>> {
+        // The common case stays small enough to inline into the session loop.
+        if let Source::Threaded { cur, .. } = self {
+            if let Some(item) = cur.pop_front() {
+                return Some(item);
+            }
+        }
+        self.next_slow()
+    }
+}
+
+impl<'c> Source<'c> {
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Item<'c>> {
+        match self {
+            Source::Direct(r) => r.next(),
+            Source::Threaded { rx, back, cur, pos } => loop {
+                if let Some(item) = cur.pop_front() {
+                    return Some(item);
+                }
+                // A full return channel only means the decoder has spares already.
+                let _ = back.try_send(std::mem::take(cur));
+                let (batch, at) = rx.recv().ok()?;
+                *cur = batch;
+                *pos = at;
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record and error, as text, for comparing the two paths.
+    fn trace(items: impl Iterator<Item = Item<'static>>) -> Vec<String> {
+        items
+            .map(|r| match r {
+                Ok(Record::Event(e)) => format!("ev {} {} {}", e.offset().0, e.ts(), e.tid()),
+                Ok(Record::Section(s)) => format!("shb {}", s.offset.0),
+                Ok(Record::Meta(b)) => format!("meta {}", b.offset().0),
+                Ok(Record::Unknown(b)) => format!("unknown {}", b.offset().0),
+                Err(e) => format!("error {e}"),
+            })
+            .collect()
+    }
+
+    fn same_records(data: Vec<u8>) {
+        let cap: &'static Capture = Box::leak(Box::new(Capture::from_vec(data)));
+        let direct = trace(cap.records());
+        let threaded = std::thread::scope(|s| trace(Source::threaded(s, cap.records())));
+        assert_eq!(direct, threaded);
+    }
+
+    #[test]
+    fn threaded_reading_yields_the_same_records() {
+        let shared = std::env::var("SCAPKIT_SHARED")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").into());
+        let path = format!("{shared}/captures/bencer_k8s_troubleshooting_capture.scap");
+        let Ok(cap) = Capture::open(std::path::Path::new(&path)) else {
+            eprintln!("skipped: threaded reading test (../shared not found)");
+            return;
+        };
+        let data = cap.data().to_vec();
+        // Whole, cut inside a block (an error after the last complete record), and cut
+        // after a few batches.
+        same_records(data.clone());
+        same_records(data.get(..data.len() - 1000).unwrap().to_vec());
+        same_records(data.get(..BATCH * 300 + 7).unwrap().to_vec());
+    }
+}
