@@ -64,6 +64,14 @@ impl EventFilter {
         })
     }
 
+    /// True if a field of the filter depends on thread or fd state.
+    pub fn needs_state(&self) -> bool {
+        self.filter
+            .fields()
+            .iter()
+            .any(|f| f.plugin.is_some() || crate::fields::needs_state(f))
+    }
+
     /// The compiled program (event-type set, warnings).
     pub fn program(&self) -> &Filter<Field> {
         &self.filter

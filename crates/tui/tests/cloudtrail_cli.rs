@@ -81,10 +81,11 @@ fn every_sample_gives_the_expected_events() {
 #[test]
 fn record_then_read_back() {
     let Some(dir) = cloudtrail_dir() else { return };
-    let input = format!("cloudtrail:{}", dir.join("panther-analysis").display());
+    // Every sample log at once: the directory is read recursively.
+    let input = format!("cloudtrail:{}", dir.display());
     let live = scapkit(&["read", "-I", &input]);
     assert!(live.status.success());
-    let out = tmp("panther.scap.gz");
+    let out = tmp("all-logs.scap.gz");
     let rec = scapkit(&["record", "-I", &input, "-w", out.to_str().unwrap(), "-z"]);
     assert!(
         rec.status.success(),

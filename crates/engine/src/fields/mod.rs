@@ -22,6 +22,40 @@ pub use registry::{all, lookup, ArgKind, FieldDef, FieldId};
 pub use time::TimeFormatter;
 pub use value::{FieldType, Value};
 
+/// False for the fields whose value comes from the event alone (number, times, cpu,
+/// direction, type, tid, raw result): a consumer that uses only those lets the session skip
+/// the state updates.
+pub fn needs_state(field: &Field) -> bool {
+    use evt::Id as E;
+    !matches!(
+        field.def.id,
+        FieldId::Evt(
+            E::Num
+                | E::Time
+                | E::TimeS
+                | E::TimeIso
+                | E::Datetime
+                | E::DatetimeS
+                | E::Rawtime
+                | E::RawtimeS
+                | E::RawtimeNs
+                | E::Outputtime
+                | E::Reltime
+                | E::ReltimeS
+                | E::ReltimeNs
+                | E::Deltatime
+                | E::Dir
+                | E::Type
+                | E::RawType
+                | E::Cpu
+                | E::IsEnter
+                | E::Nparams
+                | E::Offset
+                | E::RawRes
+        ) | FieldId::Thread(thread::Id::Tid)
+    )
+}
+
 /// The registered field name closest to `name` (edit distance at most 3), for error messages.
 pub fn did_you_mean(name: &str) -> Option<&'static str> {
     all()

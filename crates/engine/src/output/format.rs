@@ -149,6 +149,21 @@ impl Format {
         Ok(Format { parts, print_all })
     }
 
+    /// True if a field of the format depends on thread or fd state (see
+    /// [`fields::needs_state`]); plugin fields count as needing it.
+    pub fn needs_state(&self) -> bool {
+        self.parts.iter().any(|p| match p {
+            Part::Field { def, arg, plugin } => {
+                plugin.is_some()
+                    || fields::needs_state(&fields::Field::builtin(
+                        def,
+                        arg.as_deref().map(Into::into),
+                    ))
+            }
+            Part::Literal(_) => false,
+        })
+    }
+
     /// The fields used, in order.
     pub fn fields(&self) -> impl Iterator<Item = &'static FieldDef> + '_ {
         self.parts.iter().filter_map(|p| match p {

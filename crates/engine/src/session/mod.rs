@@ -100,6 +100,11 @@ pub trait Sink {
     fn wants(&self, _ty: u16, _hidden: Hidden) -> bool {
         true
     }
+    /// False when the sink uses no field that depends on thread or fd state: the session
+    /// then skips state updates (metadata is still applied).
+    fn needs_state(&self) -> bool {
+        true
+    }
     /// A non-event record (section header, metadata block, unknown block), in file order,
     /// after the state has applied it. Writers copy metadata from here.
     fn record(&mut self, _input: usize, _record: &Record<'_>) -> Result<(), Self::Error> {
@@ -278,6 +283,8 @@ impl<'c> Session<'c> {
             (Some(t), Some(p)) if p.borrow().tables_in_use() => Some(Mirror::new(t.clone())),
             _ => None,
         };
+        // Plugins may read the state through the table or their parse step.
+        let stateless = !sink.needs_state() && !parsers && mirror.is_none();
         let total: u64 = inputs.iter().map(|i| i.len).sum();
         let mut summary = Summary::default();
         let mut num = 0u64;
@@ -346,7 +353,7 @@ impl<'c> Session<'c> {
                     Hidden::No
                 }
             };
-            let latency = state.parse(&event);
+            let latency = if stateless { 0 } else { state.parse(&event) };
             // Plugins see the first input's threads (a live source has no thread state).
             if let (Some(m), 0) = (&mut mirror, idx) {
                 m.saw(ty, state);

@@ -75,6 +75,8 @@ fn buffer_opts(args: &ReadArgs) -> BufferOpts {
 }
 
 struct Printer<W: Write> {
+    /// Whether any field printed or filtered on depends on thread/fd state.
+    stateful: bool,
     filter: Option<EventFilter>,
     summary: Option<EventSummary>,
     quiet: bool,
@@ -90,6 +92,10 @@ struct Printer<W: Write> {
 
 impl<W: Write> Sink for Printer<W> {
     type Error = io::Error;
+
+    fn needs_state(&self) -> bool {
+        self.stateful
+    }
 
     fn event(&mut self, ctx: &EventCtx<'_>) -> io::Result<bool> {
         if let Some(s) = &mut self.summary {
@@ -484,7 +490,9 @@ pub fn run(cli: &Cli, args: &ReadArgs) -> Result<ExitCode> {
     }
     let bar = Bar::new(session.input_bytes(), cli.no_progress || cli.quiet);
     let stdout = io::stdout();
+    let stateful = filter.as_ref().is_some_and(EventFilter::needs_state) || format.needs_state();
     let mut printer = Printer {
+        stateful,
         filter,
         summary: args.summary.then(EventSummary::default),
         quiet: cli.quiet,
