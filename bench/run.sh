@@ -48,11 +48,15 @@ row() {
   while [[ $# -gt 0 && $1 != -- ]]; do ours_args+=("$1"); shift; done
   [[ $# -gt 0 ]] && shift
   theirs_args=("$@")
-  local ours theirs=""
-  ours=$(best_of "$bin" "${ours_args[@]}")
-  if command -v sysdig > /dev/null && [[ ${#theirs_args[@]} -gt 0 ]]; then
-    theirs=$(best_of sysdig "${theirs_args[@]}")
-  fi
+  local ours="" theirs=""
+  # Alternate the two programs so both see the same machine conditions (this VM's speed
+  # drifts from minute to minute); keep the best run of each.
+  for _ in $(seq "$runs"); do
+    ours=$(runs=1 best_of "$bin" "${ours_args[@]}" | awk -v b="$ours" '{ if (b=="" || $1<b) print $1; else print b }')
+    if command -v sysdig > /dev/null && [[ ${#theirs_args[@]} -gt 0 ]]; then
+      theirs=$(runs=1 best_of sysdig "${theirs_args[@]}" | awk -v b="$theirs" '{ if (b=="" || $1<b) print $1; else print b }')
+    fi
+  done
   if [[ -n $theirs ]]; then
     printf '%-44s %9.3fs %9.3fs %7.1fx\n' "$name" "$ours" "$theirs" "$(echo "$theirs $ours" | awk '{print $1/$2}')"
   else
