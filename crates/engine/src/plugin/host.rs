@@ -810,31 +810,12 @@ impl Plugin {
                 .next_batch(&mut inst.pending, &mut inst.spare)
                 .map_err(|m| err(ErrorKind::Event(m)))?;
             let rc = Rc::from(batch.rc);
-            if batch.count == 0 {
-                match rc {
-                    Rc::Success => {
-                        return Err(err(ErrorKind::Event(
-                            "unexpected 0 size event (SUCCESS with an empty batch)".into(),
-                        )))
-                    }
-                    Rc::Timeout => return Ok(NextEvent::Timeout),
-                    Rc::Eof => {
-                        inst.eof = true;
-                        return Ok(NextEvent::Eof);
-                    }
-                    rc => {
-                        let message = self
-                            .raw
-                            .last_error()
-                            .unwrap_or_else(|| "no error message from the plugin".into());
-                        return Err(err(ErrorKind::Call {
-                            func: "next_batch",
-                            rc,
-                            message,
-                        }));
-                    }
-                }
+            if batch.count == 0 && rc == Rc::Success {
+                return Err(err(ErrorKind::Event(
+                    "unexpected 0 size event (SUCCESS with an empty batch)".into(),
+                )));
             }
+            // A non-SUCCESS code is reported once the batch is drained (the loop's top).
             if rc != Rc::Success {
                 inst.last_rc = Some(rc);
             }
