@@ -938,33 +938,10 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     t.ptid = ptid;
     t.clone_ts = ev.ts();
     t.flags = flags as u32;
-    if let Some(b) = bytes(find(ev, "exe")) {
-        t.exe = b.to_vec();
-    }
-    if let Some(b) = bytes(find(ev, "args")) {
-        t.args = b.to_vec();
-    }
-    if let Some(b) = bytes(find(ev, "comm")) {
-        t.comm = b.to_vec();
-    } else if parent.is_none() {
-        t.comm = paths::file_name(&t.exe).to_vec();
-    }
+    copy_process_params(&mut t, ev, parent.is_none());
     if let Some(b) = bytes(find(ev, "cwd")).filter(|b| !b.is_empty()) {
         t.cwd = b.to_vec();
         paths::ensure_trailing_slash(&mut t.cwd);
-    }
-    if let Some(b) = bytes(find(ev, "cgroups")) {
-        t.cgroups = b.to_vec();
-        t.container_id = super::container_id_from_cgroups(b);
-    }
-    if let Some(v) = uint(find(ev, "fdlimit")) {
-        t.fdlimit = v;
-    }
-    if let Some(v) = uint(find(ev, "uid")) {
-        t.uid = v as u32;
-    }
-    if let Some(v) = uint(find(ev, "gid")) {
-        t.gid = v as u32;
     }
     if let Some(v) = uint(find(ev, "pidns_init_start_ts")) {
         t.exe_info.pidns_init_start_ts = v;
@@ -988,12 +965,9 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
     state.threads.insert(child, t);
 }
 
-fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) {
-    let Some(t) = state.threads.get_mut(&tid) else {
-        return;
-    };
-    let was_placeholder = t.placeholder;
-    t.placeholder = false;
+/// The process parameters that clone and execve exits both carry; `comm_from_exe` names a
+/// thread with no `comm` parameter after its executable.
+fn copy_process_params(t: &mut Thread, ev: &Event<'_>, comm_from_exe: bool) {
     if let Some(b) = bytes(find(ev, "exe")) {
         t.exe = b.to_vec();
     }
@@ -1002,15 +976,33 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
     }
     if let Some(b) = bytes(find(ev, "comm")) {
         t.comm = b.to_vec();
-    } else if was_placeholder {
+    } else if comm_from_exe {
         t.comm = paths::file_name(&t.exe).to_vec();
-    }
-    if let Some(b) = bytes(find(ev, "env")) {
-        t.env = b.to_vec();
     }
     if let Some(b) = bytes(find(ev, "cgroups")) {
         t.cgroups = b.to_vec();
         t.container_id = super::container_id_from_cgroups(b);
+    }
+    if let Some(v) = uint(find(ev, "fdlimit")) {
+        t.fdlimit = v;
+    }
+    if let Some(v) = uint(find(ev, "uid")) {
+        t.uid = v as u32;
+    }
+    if let Some(v) = uint(find(ev, "gid")) {
+        t.gid = v as u32;
+    }
+}
+
+fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) {
+    let Some(t) = state.threads.get_mut(&tid) else {
+        return;
+    };
+    let was_placeholder = t.placeholder;
+    t.placeholder = false;
+    copy_process_params(t, ev, was_placeholder);
+    if let Some(b) = bytes(find(ev, "env")) {
+        t.env = b.to_vec();
     }
     if was_placeholder {
         if let Some(v) = int(find(ev, "pid")) {
@@ -1021,9 +1013,6 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
         }
         // libsinsp leaves the cwd of a thread first seen at its execve unknown.
     }
-    if let Some(v) = uint(find(ev, "fdlimit")) {
-        t.fdlimit = v;
-    }
     if let Some(v) = uint(find(ev, "tty")) {
         t.tty = v as u32;
     }
@@ -1032,12 +1021,6 @@ fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) 
     }
     if let Some(v) = uint(find(ev, "loginuid")) {
         t.loginuid = v as u32;
-    }
-    if let Some(v) = uint(find(ev, "uid")) {
-        t.uid = v as u32;
-    }
-    if let Some(v) = uint(find(ev, "gid")) {
-        t.gid = v as u32;
     }
     let exepath = bytes(find(ev, "trusted_exepath"))
         .or_else(|| bytes(find(ev, "filename")))
