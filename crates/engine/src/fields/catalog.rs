@@ -46,10 +46,7 @@ impl FieldCatalog for Catalog<'_> {
         let Some((def, dotted)) = registry::resolve_name(name) else {
             return match self.resolve_plugin(name, arg) {
                 Some(Ok(field)) => {
-                    let (ty, list) = field
-                        .plugin
-                        .as_ref()
-                        .map_or((def_ty(&field), false), |p| (p.ty, p.list));
+                    let (ty, list) = (field.ty(), field.plugin.as_ref().is_some_and(|p| p.list));
                     let mut r = ResolvedField::new(field, ty);
                     r.list = list;
                     Ok(r)
@@ -125,10 +122,6 @@ impl FieldCatalog for Catalog<'_> {
         }
         found
     }
-}
-
-fn def_ty(f: &Field) -> super::FieldType {
-    f.def.ty
 }
 
 /// Values of one event for the evaluator.

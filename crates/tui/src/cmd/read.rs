@@ -98,24 +98,23 @@ impl<W: Write> Sink for Printer<W> {
     }
 
     fn event(&mut self, ctx: &EventCtx<'_>) -> io::Result<bool> {
-        if let Some(s) = &mut self.summary {
-            // sysdig counts every event that passes the filter, shown or not.
-            if self.filter.as_mut().is_none_or(|f| f.matches(ctx)) {
-                s.add(ctx);
-            }
-        }
-        match ctx.hidden {
-            Hidden::No => {}
-            Hidden::Internal if self.debug => {}
-            _ => return Ok(true),
-        }
-        if self.quiet {
+        let shown_kind = match ctx.hidden {
+            Hidden::No => true,
+            Hidden::Internal => self.debug,
+            _ => false,
+        };
+        let printing = shown_kind && !self.quiet;
+        if self.summary.is_none() && !printing {
             return Ok(true);
         }
-        if let Some(f) = &mut self.filter {
-            if !f.matches(ctx) {
-                return Ok(true);
-            }
+        // One evaluation serves both the summary and the printing.
+        let matched = self.filter.as_mut().is_none_or(|f| f.matches(ctx));
+        if let (Some(s), true) = (&mut self.summary, matched) {
+            // sysdig counts every event that passes the filter, shown or not.
+            s.add(ctx);
+        }
+        if !printing || !matched {
+            return Ok(true);
         }
         let is_plugin = ctx.event.event_type() == scap::table::code::PLUGINEVENT_E;
         let shown = if let Some(j) = &mut self.json {
