@@ -9,6 +9,7 @@ use super::registry::{self, ArgKind};
 use super::{extract, plugin, Field, FieldId, Scratch};
 use crate::filter::{
     EventTypeSet, FieldCatalog, FieldSource, ResolveError, ResolvedField, ValueSink,
+    EVENT_CODE_LIMIT,
 };
 use crate::plugin::PluginManager;
 use crate::session::EventCtx;
@@ -87,6 +88,7 @@ impl FieldCatalog for Catalog<'_> {
         }
         let mut r = ResolvedField::new(Field::builtin(def, arg.map(Into::into)), def.ty);
         r.event_type = def.id == FieldId::Evt(super::evt::Id::Type);
+        r.present_on = present_on(def.id);
         Ok(r)
     }
 
@@ -150,5 +152,67 @@ impl FieldSource for EventSource<'_, '_> {
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }
+    }
+}
+
+/// The event codes on which a builtin field can have a value, when that is not every code.
+fn present_on(id: FieldId) -> Option<EventTypeSet> {
+    use super::fd::Id as Fd;
+    match id {
+        // fd.num and fd.typechar have a value on every fd syscall, even without an fd.
+        FieldId::Fd(Fd::Num | Fd::Typechar) => None,
+        FieldId::Fd(_) => Some(fd_event_codes().clone()),
+        _ => None,
+    }
+}
+
+/// Codes of the events that can have an fd (see [`crate::state::may_have_fd`]).
+fn fd_event_codes() -> &'static EventTypeSet {
+    static CODES: std::sync::OnceLock<EventTypeSet> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut set: EventTypeSet = (0..EVENT_CODE_LIMIT)
+            .filter(|&c| crate::state::may_have_fd(c))
+            .collect();
+        // Codes past the limit share one flag: keep them all (they are not in the tables).
+        set.insert(EVENT_CODE_LIMIT);
+        set
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::query::EventFilter;
+    use scap::table;
+
+    fn code(name: &str, exit: bool) -> u16 {
+        let c = table::CURRENT.codes_named(name).next().unwrap_or(0);
+        if exit {
+            c | 1
+        } else {
+            c
+        }
+    }
+
+    #[test]
+    fn fd_fields_rule_out_events_without_an_fd() {
+        let f = EventFilter::compile("fd.type=ipv4").unwrap();
+        let p = f.program();
+        // libsinsp's event-type set says nothing about fd fields...
+        assert!(p.event_types().is_none());
+        // ...but a check on one fails wherever there is no fd.
+        assert!(!p.may_match_event(code("switch", false)));
+        assert!(!p.may_match_event(code("futex", true)));
+        assert!(p.may_match_event(code("read", true)));
+        assert!(p.may_match_event(code("open", true)));
+        // Negated, an absent fd passes.
+        let f = EventFilter::compile("not fd.name contains /etc").unwrap();
+        assert!(f.program().may_match_event(code("switch", false)));
+        let f = EventFilter::compile("proc.name=etcd or fd.type=ipv4").unwrap();
+        assert!(f.program().may_match_event(code("switch", false)));
+        let f = EventFilter::compile("proc.name=etcd and fd.type=ipv4").unwrap();
+        assert!(!f.program().may_match_event(code("switch", false)));
+        // fd.num has a value (-1) on fd syscalls without an fd: not narrowed.
+        let f = EventFilter::compile("fd.num=-1").unwrap();
+        assert!(f.program().may_match_event(code("futex", true)));
     }
 }

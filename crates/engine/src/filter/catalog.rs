@@ -25,6 +25,10 @@ pub struct ResolvedField<F> {
     /// Its values are event-type names (`evt.type`): the compiler checks them with
     /// [`FieldCatalog::event_codes`] and derives the filter's event-type set from them.
     pub event_type: bool,
+    /// The event codes on which the field can have a value at all (`fd.name` needs an event
+    /// with an fd), `None` for any: a check on it cannot pass elsewhere, so
+    /// [`Filter::may_match_event`](super::Filter::may_match_event) rules the others out.
+    pub present_on: Option<EventTypeSet>,
 }
 
 impl<F> ResolvedField<F> {
@@ -37,6 +41,7 @@ impl<F> ResolvedField<F> {
             no_transformers: false,
             no_rhs_field: false,
             event_type: false,
+            present_on: None,
         }
     }
 }

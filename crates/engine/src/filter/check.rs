@@ -153,6 +153,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             test,
         });
         self.evt.push(evt);
+        self.present.push(lhs.present_on);
         Ok(self.checks.len() - 1)
     }
 

@@ -24,7 +24,8 @@ where
 {
     let mut c = Compiler::new(catalog, macros, ast.source());
     let node = c.expr(ast.root())?;
-    let types = node_types(&node, false, &c.evt);
+    let types = node_types(&node, false, &c.evt, &[]);
+    let candidates = node_types(&node, false, &c.evt, &c.present);
     let mut code = Vec::new();
     emit(&node, &mut code);
     Ok(Filter {
@@ -32,6 +33,7 @@ where
         checks: c.checks,
         fields: c.fields,
         event_types: (!types.is_all()).then_some(types),
+        candidates: (!candidates.is_all()).then_some(candidates),
         warnings: c.warnings,
     })
 }
@@ -105,6 +107,8 @@ pub(crate) struct Compiler<'a, C: FieldCatalog + ?Sized> {
     pub(crate) fields: Vec<C::Field>,
     pub(crate) checks: Vec<CheckProg>,
     pub(crate) evt: Vec<EvtInfo>,
+    /// Per check: the event codes on which its left side can have a value (`None`: any).
+    pub(crate) present: Vec<Option<EventTypeSet>>,
     pub(crate) warnings: Vec<Warning>,
 }
 
@@ -119,6 +123,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             fields: Vec::new(),
             checks: Vec::new(),
             evt: Vec::new(),
+            present: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -220,16 +225,29 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
 }
 
 /// The event types a node can match, with negations pushed to the leaves (De Morgan), as
-/// libsinsp computes them.
-fn node_types(n: &Node, negated: bool, evt: &[EvtInfo]) -> EventTypeSet {
+/// libsinsp computes them; with `present` (per check, where its left side has values), also
+/// ruling out the events on which a check cannot pass because its field is absent.
+fn node_types(
+    n: &Node,
+    negated: bool,
+    evt: &[EvtInfo],
+    present: &[Option<EventTypeSet>],
+) -> EventTypeSet {
     match n {
-        Node::Check(i) => match evt.get(*i) {
-            Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
-            Some(EvtInfo::Codes { set, ne }) if negated != *ne => set.complement(),
-            Some(EvtInfo::Codes { set, .. }) => set.clone(),
-            _ => EventTypeSet::all(),
-        },
-        Node::Not(c) => node_types(c, !negated, evt),
+        Node::Check(i) => {
+            let mut set = match evt.get(*i) {
+                Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
+                Some(EvtInfo::Codes { set, ne }) if negated != *ne => set.complement(),
+                Some(EvtInfo::Codes { set, .. }) => set.clone(),
+                _ => EventTypeSet::all(),
+            };
+            // An absent value fails the check, which passes once negated.
+            if let (false, Some(Some(p))) = (negated, present.get(*i)) {
+                set.intersect_with(p);
+            }
+            set
+        }
+        Node::Not(c) => node_types(c, !negated, evt, present),
         Node::And(cs) | Node::Or(cs) => {
             // `and` intersects; under negation it becomes `or`, which unites.
             let intersect = matches!(n, Node::And(_)) != negated;
@@ -239,7 +257,7 @@ fn node_types(n: &Node, negated: bool, evt: &[EvtInfo]) -> EventTypeSet {
                 EventTypeSet::empty()
             };
             for c in cs {
-                let t = node_types(c, negated, evt);
+                let t = node_types(c, negated, evt, present);
                 if intersect {
                     acc.intersect_with(&t);
                 } else {

@@ -4,6 +4,7 @@ use super::ast::{Field, Operand, TrArg, Transformer, TransformerKind};
 use super::catalog::{FieldCatalog, ResolveError};
 use super::compile::{Compiler, Side};
 use super::error::{show, CompileError, CompileErrorKind};
+use super::evttype::EventTypeSet;
 use super::program::{LenMode, Step, TrOp};
 use super::suggest;
 use crate::fields::value::FieldType;
@@ -18,6 +19,8 @@ pub(crate) struct OperandInfo {
     pub(crate) event_type: bool,
     /// A plain field that refuses right-hand field comparisons.
     pub(crate) no_rhs_field: bool,
+    /// For a plain field, the event codes on which it can have a value (`None`: any).
+    pub(crate) present_on: Option<EventTypeSet>,
 }
 
 /// Type facts gathered while emitting steps.
@@ -61,8 +64,9 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
         side: Side,
     ) -> Result<OperandInfo, CompileError> {
         let mut steps = Vec::new();
+        let mut present_on = None;
         let t = match o {
-            Operand::Field(f) => self.field(f, &mut steps)?,
+            Operand::Field(f) => self.field(f, &mut steps, &mut present_on)?,
             Operand::Transformer(t) => {
                 if t.kind == TransformerKind::Val && side == Side::Lhs {
                     return Err(self.invalid(
@@ -83,10 +87,16 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             list: t.list,
             event_type: t.event_type && matches!(o, Operand::Field(_)),
             no_rhs_field: t.no_rhs_field,
+            present_on,
         })
     }
 
-    fn field(&mut self, f: &'a Field, steps: &mut Vec<Step>) -> Result<Ty, CompileError> {
+    fn field(
+        &mut self,
+        f: &'a Field,
+        steps: &mut Vec<Step>,
+        present_on: &mut Option<EventTypeSet>,
+    ) -> Result<Ty, CompileError> {
         let arg =
             match &f.arg {
                 None => None,
@@ -98,6 +108,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             Ok(r) => {
                 let slot = self.slot(r.field);
                 steps.push(Step::Field(slot));
+                *present_on = r.present_on;
                 Ok(Ty {
                     ty: r.ty,
                     list: r.list,
@@ -143,7 +154,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
         }
         let ty = match t.kind {
             TransformerKind::Val => match t.args.as_slice() {
-                [TrArg::Field(f)] => self.field(f, steps)?,
+                [TrArg::Field(f)] => self.field(f, steps, &mut None)?,
                 _ => return Err(self.invalid("'val' takes exactly one field".into(), t.span)),
             },
             TransformerKind::ToLower
@@ -288,7 +299,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
 
     fn tr_arg(&mut self, a: &'a TrArg, steps: &mut Vec<Step>) -> Result<Ty, CompileError> {
         match a {
-            TrArg::Field(f) => self.field(f, steps),
+            TrArg::Field(f) => self.field(f, steps, &mut None),
             TrArg::Transformer(t) if t.kind == TransformerKind::Val => {
                 Err(self.invalid("'val' cannot be used inside a transformer".into(), t.span))
             }

@@ -15,6 +15,8 @@ pub struct Filter<F> {
     /// Extraction slots: each distinct field once, so an event extracts it once.
     pub(crate) fields: Vec<F>,
     pub(crate) event_types: Option<EventTypeSet>,
+    /// `event_types` without the events on which some needed field is absent.
+    pub(crate) candidates: Option<EventTypeSet>,
     pub(crate) warnings: Vec<Warning>,
 }
 
@@ -25,9 +27,11 @@ impl<F> Filter<F> {
         self.event_types.as_ref()
     }
 
-    /// True unless the event-type set rules `code` out.
+    /// True unless `code` cannot match: it is outside [`Filter::event_types`], or a field the
+    /// filter needs has no value on such events (see
+    /// [`ResolvedField::present_on`](super::ResolvedField::present_on)).
     pub fn may_match_event(&self, code: u16) -> bool {
-        self.event_types.as_ref().is_none_or(|s| s.contains(code))
+        self.candidates.as_ref().is_none_or(|s| s.contains(code))
     }
 
     /// Non-fatal findings (a field name used as a string, a regex that could be `=`, …).

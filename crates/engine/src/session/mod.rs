@@ -20,7 +20,9 @@ use crate::state::table::Mirror;
 use crate::state::State;
 
 mod prefetch;
+mod thin;
 use prefetch::Source;
+use thin::{Item, Plan};
 
 /// Why an event is not shown by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,24 +256,6 @@ impl<'c> Session<'c> {
     where
         'c: 's,
     {
-        let new_input = |source, len| Input {
-            source,
-            live_buf: Vec::new(),
-            live_pending: false,
-            state: State::default(),
-            leading: true,
-            pending: None,
-            done: false,
-            len,
-        };
-        let mut inputs: Vec<Input<'c>> = self
-            .captures
-            .iter()
-            .map(|c| new_input(Feed::Capture(Source::new(scope, c)), c.data().len() as u64))
-            .collect();
-        if let (true, Some(p)) = (self.live, self.plugins) {
-            inputs.push(new_input(Feed::Plugins(p), 0));
-        }
         let parsers = self.plugins.is_some_and(|p| {
             p.borrow()
                 .plugins()
@@ -285,16 +269,49 @@ impl<'c> Session<'c> {
         };
         // Plugins may read the state through the table or their parse step.
         let stateless = !sink.needs_state() && !parsers && mirror.is_none();
+        // Events no one shows are left out at the decoder, when that cannot change what is
+        // shown: one capture (numbering several needs every event in merged order), and no
+        // plugin that sees every event.
+        let live = self.live && self.plugins.is_some();
+        let plan = (self.captures.len() == 1 && !live && !parsers && mirror.is_none()).then(|| {
+            const KINDS: [Hidden; 4] = [
+                Hidden::No,
+                Hidden::Internal,
+                Hidden::InitialState,
+                Hidden::StateOnly,
+            ];
+            Plan::new(|ty| KINDS.iter().any(|&h| sink.wants(ty, h)), !stateless)
+        });
+        let new_input = |source, len| Input {
+            source,
+            live_buf: Vec::new(),
+            live_pending: false,
+            state: State::default(),
+            leading: true,
+            pending: None,
+            done: false,
+            len,
+        };
+        let mut inputs: Vec<Input<'c>> = self
+            .captures
+            .iter()
+            .map(|c| {
+                let source = Source::new(scope, c, plan.clone());
+                new_input(Feed::Capture(source), c.data().len() as u64)
+            })
+            .collect();
+        if let (true, Some(p)) = (live, self.plugins) {
+            inputs.push(new_input(Feed::Plugins(p), 0));
+        }
         let total: u64 = inputs.iter().map(|i| i.len).sum();
         let mut summary = Summary::default();
-        let mut num = 0u64;
-        let mut first_ts = None;
-        let mut prev_ts = 0u64;
+        let mut clock = Clock::default();
         let mut next_progress = PROGRESS_STEP;
+        let mut since_progress = 0u32;
         loop {
             for (idx, input) in inputs.iter_mut().enumerate() {
                 if !input.has_pending() && !input.done {
-                    fill(idx, input, sink, &mut summary)?;
+                    fill(idx, input, sink, &mut summary, &mut clock, stateless)?;
                 }
             }
             // The input whose pending event is oldest goes next (stable: lower index wins).
@@ -339,7 +356,8 @@ impl<'c> Session<'c> {
             } else {
                 break;
             };
-            num += 1;
+            clock.num += 1;
+            let num = clock.num;
             let ty = event.event_type();
             let hidden = if *leading && is_initial_state_type(ty) {
                 Hidden::InitialState
@@ -366,7 +384,8 @@ impl<'c> Session<'c> {
                 }
             }
             let ts = event.ts();
-            let first = *first_ts.get_or_insert(ts);
+            let first = *clock.first_ts.get_or_insert(ts);
+            let prev_ts = clock.prev_ts;
             let go_on = !sink.wants(ty, hidden)
                 || sink.event(&EventCtx {
                     event,
@@ -379,9 +398,10 @@ impl<'c> Session<'c> {
                     latency,
                     plugins: self.plugins,
                 })?;
-            prev_ts = ts;
+            clock.prev_ts = ts;
             // Checking every 4096 events keeps progress off the per-event cost.
-            if let Some(p) = progress.filter(|_| num % 4096 == 0) {
+            since_progress += 1;
+            if let Some(p) = progress.filter(|_| since_progress % 4096 == 0) {
                 let done: u64 = inputs.iter().map(|i| i.source.position()).sum();
                 if done >= next_progress {
                     p.on_bytes(done, total);
@@ -396,7 +416,7 @@ impl<'c> Session<'c> {
         if let Some(p) = progress {
             p.on_bytes(total, total);
         }
-        summary.events = num;
+        summary.events = clock.num;
         Ok(summary)
     }
 }
@@ -419,12 +439,25 @@ impl Input<'_> {
     }
 }
 
-/// Advance `input` to its next event, applying metadata on the way.
+/// The session's event count and times, which left-out events advance too.
+#[derive(Debug, Default)]
+struct Clock {
+    /// Events so far (the last one's `evt.num`).
+    num: u64,
+    /// Timestamp of the first event.
+    first_ts: Option<u64>,
+    /// Timestamp of the last event.
+    prev_ts: u64,
+}
+
+/// Advance `input` to its next event, applying metadata (and left-out events) on the way.
 fn fill<'c, S: Sink>(
     idx: usize,
     input: &mut Input<'c>,
     sink: &mut S,
     summary: &mut Summary,
+    clock: &mut Clock,
+    stateless: bool,
 ) -> Result<(), S::Error> {
     let records = match &mut input.source {
         Feed::Capture(r) => r,
@@ -435,6 +468,24 @@ fn fill<'c, S: Sink>(
     };
     loop {
         let rec = match records.next() {
+            Some(Item::Record(rec)) => Some(rec),
+            Some(Item::Skipped(run)) => {
+                clock.num += run.count;
+                clock.first_ts.get_or_insert(run.first_ts);
+                clock.prev_ts = run.last_ts;
+                // Initial-state events are never left out: a left-out one ends them.
+                input.leading = false;
+                continue;
+            }
+            Some(Item::Touch { tid, effect }) => {
+                if !stateless {
+                    input.state.touch(tid, effect);
+                }
+                continue;
+            }
+            None => None,
+        };
+        let rec = match rec {
             None => {
                 input.done = true;
                 return Ok(());

@@ -8,7 +8,9 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::Scope;
 
-use scap::{Capture, Record, Records};
+use scap::Capture;
+
+use super::thin::{Item, Plan, Thin};
 
 /// Records per batch: large enough that the hand-over cost vanishes, small enough to stay
 /// in cache.
@@ -18,15 +20,13 @@ const IN_FLIGHT: usize = 4;
 /// Below this size an input is read on the session thread: a thread is not worth it.
 const MIN_THREADED: usize = 1 << 20;
 
-type Item<'c> = scap::Result<Record<'c>>;
-
 /// One batch and the input position after its last record.
 type Batch<'c> = (VecDeque<Item<'c>>, u64);
 
 /// The records of one input, read here or by a decoder thread.
 pub(super) enum Source<'c> {
     /// Decoded on the calling thread.
-    Direct(Records<'c>),
+    Direct(Thin<'c>),
     /// Decoded by a scoped thread.
     Threaded {
         rx: Receiver<Batch<'c>>,
@@ -38,21 +38,26 @@ pub(super) enum Source<'c> {
 }
 
 impl<'c> Source<'c> {
-    /// The records of `capture`, decoded on a thread of `scope` when the machine has a
-    /// core to spare and the input is large enough.
-    pub(super) fn new<'s>(scope: &'s Scope<'s, '_>, capture: &'c Capture) -> Source<'c>
+    /// The records of `capture` thinned by `plan`, decoded on a thread of `scope` when the
+    /// machine has a core to spare and the input is large enough.
+    pub(super) fn new<'s>(
+        scope: &'s Scope<'s, '_>,
+        capture: &'c Capture,
+        plan: Option<Plan>,
+    ) -> Source<'c>
     where
         'c: 's,
     {
+        let records = Thin::new(capture.records(), plan);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         if cores < 2 || capture.data().len() < MIN_THREADED {
-            return Source::Direct(capture.records());
+            return Source::Direct(records);
         }
-        Source::threaded(scope, capture.records())
+        Source::threaded(scope, records)
     }
 
     /// `records` decoded on a thread of `scope`.
-    pub(super) fn threaded<'s>(scope: &'s Scope<'s, '_>, mut records: Records<'c>) -> Source<'c>
+    pub(super) fn threaded<'s>(scope: &'s Scope<'s, '_>, mut records: Thin<'c>) -> Source<'c>
     where
         'c: 's,
     {
@@ -63,8 +68,16 @@ impl<'c> Source<'c> {
                 .try_recv()
                 .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
             batch.clear();
-            batch.extend(records.by_ref().take(BATCH));
-            let last = batch.len() < BATCH;
+            let mut last = false;
+            while batch.len() < BATCH {
+                match records.next() {
+                    Some(item) => batch.push_back(item),
+                    None => {
+                        last = true;
+                        break;
+                    }
+                }
+            }
             // The consumer stopped early: nothing more to do.
             if tx.send((batch, records.position())).is_err() || last {
                 return;
@@ -124,24 +137,30 @@ impl<'c> Source<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scap::Record;
 
     /// Every record and error, as text, for comparing the two paths.
     fn trace(items: impl Iterator<Item = Item<'static>>) -> Vec<String> {
         items
             .map(|r| match r {
-                Ok(Record::Event(e)) => format!("ev {} {} {}", e.offset().0, e.ts(), e.tid()),
-                Ok(Record::Section(s)) => format!("shb {}", s.offset.0),
-                Ok(Record::Meta(b)) => format!("meta {}", b.offset().0),
-                Ok(Record::Unknown(b)) => format!("unknown {}", b.offset().0),
-                Err(e) => format!("error {e}"),
+                Item::Skipped(s) => format!("skipped {}", s.count),
+                Item::Touch { tid, effect } => format!("touch {tid} {effect}"),
+                Item::Record(r) => match r {
+                    Ok(Record::Event(e)) => format!("ev {} {} {}", e.offset().0, e.ts(), e.tid()),
+                    Ok(Record::Section(s)) => format!("shb {}", s.offset.0),
+                    Ok(Record::Meta(b)) => format!("meta {}", b.offset().0),
+                    Ok(Record::Unknown(b)) => format!("unknown {}", b.offset().0),
+                    Err(e) => format!("error {e}"),
+                },
             })
             .collect()
     }
 
     fn same_records(data: Vec<u8>) {
         let cap: &'static Capture = Box::leak(Box::new(Capture::from_vec(data)));
-        let direct = trace(cap.records());
-        let threaded = std::thread::scope(|s| trace(Source::threaded(s, cap.records())));
+        let direct = trace(Thin::new(cap.records(), None));
+        let threaded =
+            std::thread::scope(|s| trace(Source::threaded(s, Thin::new(cap.records(), None))));
         assert_eq!(direct, threaded);
     }
 

@@ -21,6 +21,7 @@ use std::net::IpAddr;
 
 mod latency;
 pub use latency::LatencyTracker;
+pub use parse::{may_have_fd, touch, touch_effect};
 
 use scap::{Block, Event};
 
@@ -495,6 +496,13 @@ impl State {
             meta::fix_sockets(self);
         }
         parse::parse(self, event)
+    }
+
+    /// Stand in for events of thread `tid` that a reader left out because nobody shows them
+    /// and [`touch_effect`] says they change no state beyond `effect`: after the touch, the
+    /// next event of that thread is parsed as if they had been seen.
+    pub fn touch(&mut self, tid: u64, effect: u8) {
+        parse::touch_thread(self, tid, effect)
     }
 
     /// Every known thread.

@@ -229,8 +229,62 @@ fn actions() -> &'static [Action] {
     })
 }
 
-/// Update `state` from `ev`; returns its latency (see [`State::parse`]).
-pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
+/// What a left-out event would have changed, for [`State::touch`].
+pub mod touch {
+    /// The thread's last event (for `evt.latency`) is no longer an enter event.
+    pub const LAST: u8 = 1;
+    /// The thread's kept enter event is dropped: any exit, and any enter that is kept for its
+    /// exit, replaces or unmatches it.
+    pub const ENTER: u8 = 2;
+    /// libsinsp invents a thread for a tid it has not seen.
+    pub const PLACEHOLDER: u8 = 4;
+}
+
+/// How events of type `ty` act on the state when they are not shown: `None` when
+/// [`State::parse`] must see them (they create or change threads, fds, containers), else the
+/// [`touch`] bits that stand for them.
+pub fn touch_effect(ty: u16) -> Option<u8> {
+    let act = actions().get(usize::from(ty)).copied()?;
+    if act.has(Action::HANDLED) || act.has(Action::SPECIAL) {
+        return None;
+    }
+    let mut bits = touch::LAST;
+    if Direction::of(ty) == Direction::Exit || act.has(Action::KEEP_ENTER) {
+        bits |= touch::ENTER;
+    }
+    if act.has(Action::PLACEHOLDER) {
+        bits |= touch::PLACEHOLDER;
+    }
+    Some(bits)
+}
+
+/// False when events of type `ty` never have an fd for the `fd.*` fields: they neither use
+/// one nor are exits whose parser opens, names or fails to open one.
+pub fn may_have_fd(ty: u16) -> bool {
+    actions()
+        .get(usize::from(ty))
+        .is_none_or(|a| a.has(Action::USES_FD) || a.has(Action::HANDLED))
+}
+
+/// Apply the effect of events of thread `raw_tid` that were left out (see [`touch_effect`]).
+pub(super) fn touch_thread(state: &mut State, raw_tid: u64, effect: u8) {
+    apply_pending(state);
+    let at = state.slot_index(raw_tid as i64);
+    if let Some(slot) = state.slots.get_mut(at) {
+        if effect & touch::LAST != 0 {
+            slot.last = None;
+        }
+        if effect & touch::ENTER != 0 {
+            slot.enter.live = false;
+        }
+    }
+    if effect & touch::PLACEHOLDER != 0 {
+        add_placeholder(state, Action(Action::PLACEHOLDER), raw_tid);
+    }
+}
+
+/// Removals libsinsp does lazily, before the event after the one that asked for them.
+fn apply_pending(state: &mut State) {
     if let Some(tid) = state.tid_to_remove.take() {
         state.remove_thread(tid);
     }
@@ -239,6 +293,11 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
             t.remove(&fd);
         }
     }
+}
+
+/// Update `state` from `ev`; returns its latency (see [`State::parse`]).
+pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
+    apply_pending(state);
     state.event_fd = None;
     state.failed_open.clear();
     state.fd_name_changed = false;
