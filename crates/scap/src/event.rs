@@ -100,6 +100,44 @@ impl<'a> Event<'a> {
         Event::from_parts(cur.rest(), v2, cpu, dump_flags, place)
     }
 
+    /// The event block at the start of `data` (at absolute offset `offset`) and its length,
+    /// without building a [`Block`]: the reader's path for the common case (a plain or
+    /// flagged v1/v2 event block that frames and validates). `None` for anything else, which
+    /// the general path then reads or reports exactly.
+    #[inline]
+    pub(crate) fn next_in(data: &'a [u8], offset: u64) -> Option<(Event<'a>, usize)> {
+        use crate::block::{id, BLOCK_OVERHEAD};
+        let block_type = le::u32_at(data, 0);
+        let (v2, flags) = match block_type {
+            id::EV_V2 => (true, false),
+            id::EV => (false, false),
+            id::EVF_V2 => (true, true),
+            id::EVF => (false, true),
+            _ => return None,
+        };
+        let len = le::u32_at(data, 4) as usize;
+        if len < BLOCK_OVERHEAD
+            || len > data.len()
+            || len - BLOCK_OVERHEAD + 4 > MAX_NON_LARGE_BLOCK
+        {
+            return None;
+        }
+        let body = data.get(8..len - 4)?;
+        let cpu = le::u16_at(body, 0);
+        let (dump_flags, at) = if flags {
+            (le::u32_at(body, 2), 6)
+        } else {
+            (0, 2)
+        };
+        let place = Place {
+            offset: FileOffset(offset),
+            start: offset + 8 + at as u64,
+            block_type,
+        };
+        let ev = Event::from_parts(body.get(at..)?, v2, cpu, dump_flags, place).ok()?;
+        Some((ev, len))
+    }
+
     /// An event from its bytes in the v2 layout (26-byte header, length array, parameters),
     /// as plugins and in-memory producers hand them over; `bytes` may hold more than the
     /// event. Validated exactly as events read from a file.
@@ -120,6 +158,7 @@ impl<'a> Event<'a> {
         Event::from_parts(bytes, true, cpu, dump_flags, place).map_err(|e| e.in_block(block_type))
     }
 
+    #[inline]
     fn from_parts(
         body: &'a [u8],
         v2: bool,
@@ -324,6 +363,7 @@ impl<'a> Iterator for Params<'a> {
 }
 
 /// Check that the length array and the parameters fit inside the event.
+#[inline]
 fn check_lengths(
     raw: &[u8],
     lens_at: usize,
@@ -367,6 +407,7 @@ fn guess_width(raw: &[u8], nparams: u32) -> usize {
 ///
 /// The size implied by `n` parameters grows strictly with `n` (each adds at least its 2-byte
 /// length), so at most one `n` fits: walk up from 0 and stop once the size reaches `len`.
+#[inline]
 fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
     let len = raw.len();
     let mut size = HEADER_V1_LEN;

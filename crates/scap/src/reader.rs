@@ -125,7 +125,27 @@ impl<'a> Records<'a> {
         e
     }
 
+    /// The next record if it is an ordinary event block that frames and validates (nearly
+    /// every record), consumed; `None` otherwise, with nothing consumed, so that
+    /// [`Iterator::next`] reads or reports it. A cheaper step for loops that look at most
+    /// events only briefly.
+    #[inline]
+    pub fn next_plain_event(&mut self) -> Option<Event<'a>> {
+        if !self.started || self.done {
+            return None;
+        }
+        let (ev, len) = Event::next_in(self.cur.rest(), self.cur.offset())?;
+        self.cur.skip(len).ok()?;
+        Some(ev)
+    }
+
     fn next_record(&mut self) -> Result<Option<Record<'a>>> {
+        if self.started {
+            if let Some((ev, len)) = Event::next_in(self.cur.rest(), self.cur.offset()) {
+                self.cur.skip(len)?;
+                return Ok(Some(Record::Event(ev)));
+            }
+        }
         let Some(block) = block::next_block(&mut self.cur)? else {
             return Ok(None);
         };

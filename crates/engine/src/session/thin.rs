@@ -212,17 +212,21 @@ impl<'c> Iterator for Thin<'c> {
             return records.next().map(Item::Record);
         };
         let rec = loop {
-            let Some(rec) = records.next() else {
-                return run.take().map(Item::Skipped);
-            };
-            let Ok(Record::Event(ev)) = &rec else {
-                touched.reset();
-                break rec;
+            let ev = match records.next_plain_event() {
+                Some(ev) => ev,
+                None => match records.next() {
+                    None => return run.take().map(Item::Skipped),
+                    Some(Ok(Record::Event(ev))) => ev,
+                    Some(rec) => {
+                        touched.reset();
+                        break rec;
+                    }
+                },
             };
             let (tid, ts, class) = (ev.tid(), ev.ts(), plan.class(ev.event_type()));
             if class == KEEP {
                 touched.kept(tid);
-                break rec;
+                break Ok(Record::Event(ev));
             }
             match run {
                 Some(run) => {
