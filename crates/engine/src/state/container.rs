@@ -29,13 +29,16 @@ fn id_in_path(path: &[u8]) -> Option<&[u8]> {
         }
     }
     let is_hex = name.len() == 64 && name.iter().all(u8::is_ascii_hexdigit);
+    if !is_hex {
+        return None;
+    }
     // docker and kubepods paths name the container by its full id under a known parent.
     let known = path
         .windows(8)
         .any(|w| w == b"/docker/" || w == b"kubepods")
         || last != name
         || path.windows(6).any(|w| w == b"/lxc/" || w == b"/ecs/");
-    if is_hex && known {
+    if known {
         name.get(..12)
     } else {
         None

@@ -8,6 +8,17 @@ pub fn resolve(dir: &[u8], name: &[u8], out: &mut Vec<u8>) {
         normalize_into(name, out);
         return;
     }
+    // Most names are plain relative paths under a clean directory: nothing to normalise.
+    if dir.first() == Some(&b'/')
+        && dir.last() == Some(&b'/')
+        && name.last() != Some(&b'/')
+        && is_clean(dir)
+        && is_clean(name)
+    {
+        out.extend_from_slice(dir);
+        out.extend_from_slice(name);
+        return;
+    }
     let mut joined = Vec::with_capacity(dir.len() + name.len() + 1);
     joined.extend_from_slice(dir);
     if joined.last() != Some(&b'/') {
@@ -17,8 +28,25 @@ pub fn resolve(dir: &[u8], name: &[u8], out: &mut Vec<u8>) {
     normalize_into(&joined, out);
 }
 
+/// True when no component of `path` (leading and trailing `/` aside) is empty, `.` or `..`:
+/// normalising it changes nothing but a trailing `/`.
+fn is_clean(path: &[u8]) -> bool {
+    let inner = path.strip_prefix(b"/").unwrap_or(path);
+    let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+    !inner.is_empty()
+        && inner
+            .split(|&b| b == b'/')
+            .all(|c| !matches!(c, b"" | b"." | b".."))
+}
+
 /// Normalise `path`: collapse `//`, drop `.`, apply `..` (never above the root).
 fn normalize_into(path: &[u8], out: &mut Vec<u8>) {
+    // An absolute path that is already normal (the usual case) is copied as it is.
+    if path.first() == Some(&b'/') && path.len() > 1 && path.last() != Some(&b'/') && is_clean(path)
+    {
+        out.extend_from_slice(path);
+        return;
+    }
     let absolute = path.first() == Some(&b'/');
     let mut parts: Vec<&[u8]> = Vec::new();
     for comp in path.split(|&b| b == b'/') {
@@ -63,5 +91,37 @@ pub fn directory(path: &[u8]) -> &[u8] {
         Some(0) => b"/",
         Some(i) => path.get(..i).unwrap_or_default(),
         None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(dir: &str, name: &str) -> String {
+        let mut out = Vec::new();
+        resolve(dir.as_bytes(), name.as_bytes(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn resolves_like_libsinsp() {
+        // The quick paths (clean input) and the general one agree.
+        assert_eq!(res("/home/u/", "notes.txt"), "/home/u/notes.txt");
+        assert_eq!(res("/home/u/", "a/b"), "/home/u/a/b");
+        assert_eq!(res("/home/u/", "a/b/"), "/home/u/a/b");
+        assert_eq!(res("/home/u/", ""), "/home/u");
+        assert_eq!(res("/home/u/", "./x"), "/home/u/x");
+        assert_eq!(res("/home/u/", "../x"), "/home/x");
+        assert_eq!(res("/home/u/", "a//b"), "/home/u/a/b");
+        assert_eq!(res("/", "etc"), "/etc");
+        assert_eq!(res("/a/./b/", "c"), "/a/b/c");
+        assert_eq!(res("/x/", "/etc/passwd"), "/etc/passwd");
+        assert_eq!(res("/x/", "/etc//passwd/"), "/etc/passwd");
+        assert_eq!(res("/x/", "/../etc"), "/etc");
+        assert_eq!(res("/x/", "/"), "/");
+        assert_eq!(res("", "rel/../y"), "y");
+        assert_eq!(res("/x/", "/a/.."), "/");
+        assert_eq!(res("/x/", "/a/."), "/a");
     }
 }
