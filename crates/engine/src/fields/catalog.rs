@@ -105,6 +105,23 @@ impl FieldCatalog for Catalog<'_> {
         }
     }
 
+    fn codes_shown_as(&self, name: &str) -> Option<EventTypeSet> {
+        // Codes 0 and 1 (generic events) take the name of the syscall they carry, and
+        // unknown codes all read "unknown": those are left to extraction.
+        if name == "unknown" {
+            return None;
+        }
+        Some(
+            (2..EVENT_CODE_LIMIT)
+                .filter(|&c| {
+                    crate::session::display_table(c)
+                        .event(c)
+                        .is_some_and(|i| i.name == name)
+                })
+                .collect(),
+        )
+    }
+
     fn event_codes(&self, name: &str, set: &mut EventTypeSet) -> bool {
         let mut found = false;
         for t in [table::SYSDIG_0_29, table::CURRENT] {
@@ -152,6 +169,14 @@ impl FieldSource for EventSource<'_, '_> {
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }
+    }
+
+    #[inline]
+    fn event_code(&self) -> Option<u16> {
+        // `evt.type` is the table's name for every code but the generic ones (see
+        // `FieldCatalog::codes_shown_as`).
+        let c = self.ctx.event.event_type();
+        (2..EVENT_CODE_LIMIT).contains(&c).then_some(c)
     }
 }
 

@@ -74,6 +74,14 @@ pub trait FieldCatalog {
     /// event has that name.
     fn event_codes(&self, name: &str, set: &mut EventTypeSet) -> bool;
 
+    /// The codes (below [`EVENT_CODE_LIMIT`](super::EVENT_CODE_LIMIT)) of the events whose
+    /// `evt.type` is `name` whatever else they hold, or `None` when the catalog cannot say.
+    /// With it, `evt.type` checks are decided from the code alone on events for which
+    /// [`FieldSource::event_code`] answers.
+    fn codes_shown_as(&self, _name: &str) -> Option<EventTypeSet> {
+        None
+    }
+
     /// The port of a service name, for `PORT` fields (`fd.sport = http`). By default, looks in
     /// `/etc/services` as libsinsp's `getservbyname` does.
     fn service_port(&self, name: &str) -> Option<u16> {
@@ -90,4 +98,10 @@ pub trait FieldSource {
     /// absent (every comparison is then false), one for a scalar, any number for a list.
     /// Values are copied into the caller's scratch, so they may borrow from anything.
     fn extract(&mut self, field: &Self::Field, out: &mut ValueSink<'_>);
+
+    /// The current event's code when its `evt.type` follows from the code alone (see
+    /// [`FieldCatalog::codes_shown_as`]); `None` to have `evt.type` extracted.
+    fn event_code(&self) -> Option<u16> {
+        None
+    }
 }

@@ -147,7 +147,26 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
                 self.literal_rhs(c, &lhs, vals)?
             }
         };
+        let codes = if lhs.event_type && c.op.modifier.is_none() {
+            match (&c.rhs, kind) {
+                (Some(Rhs::Value(v)), OpKind::Eq | OpKind::EqEq | OpKind::Ne) => {
+                    self.shown_codes(std::slice::from_ref(&v.value), kind == OpKind::Ne)
+                }
+                (Some(Rhs::List(l)), OpKind::In) => {
+                    let mut vals = Vec::new();
+                    for v in &l.values {
+                        self.expand(v, &mut vals)?;
+                    }
+                    let texts: Vec<Vec<u8>> = vals.iter().map(|v| v.text.to_vec()).collect();
+                    self.shown_codes(&texts, false)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
         self.checks.push(CheckProg {
+            codes,
             lhs: lhs.steps,
             cstr,
             test,
@@ -155,6 +174,21 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
         self.evt.push(evt);
         self.present.push(lhs.present_on);
         Ok(self.checks.len() - 1)
+    }
+
+    /// The codes whose `evt.type` is one of `names` (see `CheckProg::codes`), if the catalog
+    /// knows them all.
+    fn shown_codes<T: AsRef<[u8]>>(
+        &self,
+        names: &[T],
+        negate: bool,
+    ) -> Option<Box<(EventTypeSet, bool)>> {
+        let mut set = EventTypeSet::empty();
+        for n in names {
+            let name = std::str::from_utf8(n.as_ref()).ok()?;
+            set.union_with(&self.catalog.codes_shown_as(name)?);
+        }
+        Some(Box::new((set, negate)))
     }
 
     /// Adds a list value, replacing a bare list name by the list's items.

@@ -177,6 +177,10 @@ fn eval_check<F, S>(c: &CheckProg, fields: &[F], src: &mut S, sc: &mut Scratch) 
 where
     S: FieldSource<Field = F> + ?Sized,
 {
+    if let (Some(codes), Some(code)) = (&c.codes, src.event_code()) {
+        let (set, negate) = &**codes;
+        return set.contains(code) != *negate;
+    }
     let lhs = run(&c.lhs, fields, src, sc);
     if lhs.0 >= lhs.1 {
         // Absent: every test is false, `!=` and `exists` included.

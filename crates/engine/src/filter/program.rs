@@ -70,6 +70,9 @@ pub(crate) enum Insn {
 /// One check: extract the left side, then test it.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckProg {
+    /// For an `evt.type` equality or set check: the codes it accepts and whether it is
+    /// negated (`!=`), deciding it without extraction where the source knows the code.
+    pub(crate) codes: Option<Box<(EventTypeSet, bool)>>,
     pub(crate) lhs: Vec<Step>,
     /// Compare the left side as C strings (cut at NUL): CHARBUF and paths.
     pub(crate) cstr: bool,
