@@ -411,16 +411,21 @@ fn guess_width(raw: &[u8], nparams: u32) -> usize {
 fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
     let len = raw.len();
     let mut size = HEADER_V1_LEN;
-    let mut n = 0;
-    loop {
+    if size == len {
+        return Some(0);
+    }
+    let lens = raw.get(HEADER_V1_LEN..).unwrap_or_default();
+    // A length past the event's end would leave `size` above `len` anyway: stopping where the
+    // bytes end gives the same answer.
+    for (n, l) in lens.chunks_exact(2).take(max).enumerate() {
+        let l = <[u8; 2]>::try_from(l).map_or(0, u16::from_le_bytes);
+        size += 2 + usize::from(l);
         if size == len {
-            return u32::try_from(n).ok();
+            return u32::try_from(n + 1).ok();
         }
-        if size > len || n >= max {
+        if size > len {
             return None;
         }
-        let l = le::u16_at(raw, HEADER_V1_LEN + 2 * n) as usize;
-        size += 2 + l;
-        n += 1;
     }
+    None
 }
