@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::io::Write as _;
 
-use scap::param::{decode_dyn, ParamValue, SockAddr, SockTuple};
+use scap::param::{decode, decode_dyn, ParamValue, SockAddr, SockTuple};
 use scap::table::{ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
 
 use crate::session::{display_table, EventCtx};
@@ -67,11 +67,21 @@ pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
     let Some(info) = table.event(ty) else {
         return;
     };
+    let r = Renderer {
+        ctx,
+        table,
+        opts,
+        mark: Cell::new(None),
+    };
     let n = ctx.event.nparams().min(info.params.len());
-    for (i, p) in info.params.iter().enumerate().take(n) {
+    // One walk over the payloads (looking each up by index would rescan the lengths).
+    let mut payloads = ctx.event.params();
+    for p in info.params.iter().take(n) {
         out.extend_from_slice(p.name.as_bytes());
         out.push(b'=');
-        write_arg(ctx, i, opts, out);
+        if let Some(bytes) = payloads.next() {
+            r.value(p, p.ty, p.fmt, decode(p.ty, bytes), out);
+        }
         out.push(b' ');
     }
 }

@@ -42,8 +42,8 @@ pub struct LineWriter {
 enum LinePart {
     Literal(Vec<u8>),
     Field(Field),
-    /// A field that always has a value shown as a plain number or name: written straight
-    /// from the event, skipping the generic extract-and-render path (same text).
+    /// A field written straight from the event and state, skipping the generic
+    /// extract-and-render path (same text).
     Fast(Fast),
 }
 
@@ -55,31 +55,59 @@ enum Fast {
     Tid,
     Dir,
     Type,
+    /// `evt.outputtime`, in any `-t` mode.
+    Outputtime,
+    /// `evt.time`.
+    Time,
+    /// `proc.name`.
+    ProcName,
+    /// `evt.info` and `evt.args`.
+    Args,
+}
+
+/// What [`Fast::write`] needs besides the event.
+struct FastState<'w> {
+    ts_prefix: &'w mut TsPrefix,
+    time: &'w mut TimeFormatter,
+    time_mode: TimeMode,
+    last_shown_ts: Option<u64>,
+    scratch: &'w Scratch,
 }
 
 impl Fast {
     fn of(f: &Field) -> Option<Fast> {
         use crate::fields::thread::Id as T;
-        if f.arg.is_some() {
+        if f.arg.is_some() || f.plugin.is_some() {
             return None;
         }
-        Some(match f.def.id {
+        let fast = match f.def.id {
             FieldId::Evt(E::Num) => Fast::Num,
             FieldId::Evt(E::Rawtime) => Fast::Rawtime,
             FieldId::Evt(E::Cpu) => Fast::Cpu,
             FieldId::Evt(E::Dir) => Fast::Dir,
             FieldId::Evt(E::Type) => Fast::Type,
+            FieldId::Evt(E::Outputtime) => Fast::Outputtime,
+            FieldId::Evt(E::Time) => Fast::Time,
+            FieldId::Evt(E::Info | E::Args) => Fast::Args,
             FieldId::Thread(T::Tid) => Fast::Tid,
+            FieldId::Thread(T::Name) => Fast::ProcName,
             _ => return None,
-        })
+        };
+        // Raw byte fields are shown filtered (see `write_value`); these are written as is.
+        let text_as_is = matches!(fast, Fast::ProcName | Fast::Args);
+        if text_as_is && f.ty() == FieldType::Bytes {
+            return None;
+        }
+        Some(fast)
     }
 
+    /// Append the field; false when it has no value.
     #[inline]
-    fn write(self, ctx: &EventCtx<'_>, prefix: &mut TsPrefix, out: &mut Vec<u8>) {
+    fn write(self, ctx: &EventCtx<'_>, st: &mut FastState<'_>, out: &mut Vec<u8>) -> bool {
         let ev = &ctx.event;
         match self {
             Fast::Num => push_u64(out, ctx.num),
-            Fast::Rawtime => prefix.push(out, ev.ts()),
+            Fast::Rawtime => st.ts_prefix.push(out, ev.ts()),
             Fast::Cpu => push_u64(out, u64::from(ev.cpu())),
             // Plugin events carry tid u64::MAX, which shows as -1.
             Fast::Tid => push_i64(out, ev.tid() as i64),
@@ -88,7 +116,24 @@ impl Fast {
                 scap::table::Direction::Exit => b'<',
             }),
             Fast::Type => put(out, fields::evt::event_type_name(ev).as_bytes()),
+            Fast::Outputtime => {
+                let mode = match st.time_mode {
+                    // Delta from the previous line shown rather than the previous event.
+                    TimeMode::DeltaShown => {
+                        TimeMode::DeltaFrom(st.last_shown_ts.unwrap_or(ev.ts()))
+                    }
+                    m => m,
+                };
+                write_outputtime(st.time, mode, ctx, out);
+            }
+            Fast::Time => write_time(st.time, ev.ts(), out, true, false),
+            Fast::ProcName => match ctx.state.thread(ev.tid() as i64) {
+                Some(t) => put(out, &t.comm),
+                None => return false,
+            },
+            Fast::Args => crate::output::args::write_args(ctx, &st.scratch.opts, out),
         }
+        true
     }
 }
 
@@ -165,33 +210,59 @@ impl LineWriter {
     /// `out` as it was, when the format has no `*` and a field has no value: sysdig skips
     /// such events.
     pub fn write(&mut self, ctx: &EventCtx<'_>, out: &mut Vec<u8>) -> bool {
+        let LineWriter {
+            last_shown_ts,
+            parts,
+            print_all,
+            time,
+            time_mode,
+            scratch,
+            ts_prefix,
+        } = self;
         let start = out.len();
         out.reserve(256);
-        for part in &self.parts {
-            match part {
-                LinePart::Literal(l) => put(out, l),
-                LinePart::Fast(f) => f.write(ctx, &mut self.ts_prefix, out),
-                LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
+        for part in parts.iter() {
+            let shown = match part {
+                LinePart::Literal(l) => {
+                    put(out, l);
+                    true
+                }
+                LinePart::Fast(f) => {
+                    let mut st = FastState {
+                        ts_prefix,
+                        time,
+                        time_mode: *time_mode,
+                        last_shown_ts: *last_shown_ts,
+                        scratch,
+                    };
+                    f.write(ctx, &mut st, out)
+                }
+                LinePart::Field(f) => match fields::extract(ctx, f, scratch) {
                     Some(v) => {
-                        let mode = match self.time_mode {
+                        let mode = match *time_mode {
                             // Delta from the previous line shown rather than the previous event.
                             TimeMode::DeltaShown => {
-                                TimeMode::DeltaFrom(self.last_shown_ts.unwrap_or(ctx.event.ts()))
+                                TimeMode::DeltaFrom(last_shown_ts.unwrap_or(ctx.event.ts()))
                             }
                             m => m,
                         };
-                        render(&mut self.time, mode, ctx, f, v, out)
+                        render(time, mode, ctx, f, v, out);
+                        true
                     }
-                    None if self.print_all => out.extend_from_slice(b"<NA>"),
-                    None => {
-                        out.truncate(start);
-                        return false;
-                    }
+                    None => false,
                 },
+            };
+            if !shown {
+                if *print_all {
+                    out.extend_from_slice(b"<NA>");
+                } else {
+                    out.truncate(start);
+                    return false;
+                }
             }
         }
         out.push(b'\n');
-        self.last_shown_ts = Some(ctx.event.ts());
+        *last_shown_ts = Some(ctx.event.ts());
         true
     }
 }
@@ -212,16 +283,26 @@ pub(crate) fn render(
         FieldId::Evt(E::Datetime) => write_time(time, ts, out, true, true),
         FieldId::Evt(E::DatetimeS) => write_time(time, ts, out, false, true),
         FieldId::Evt(E::TimeIso) => write_iso(time, ts, out),
-        FieldId::Evt(E::Outputtime) => match mode {
-            TimeMode::Human => write_time(time, ts, out, true, false),
-            TimeMode::Absolute => write_secs(ts, out),
-            TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
-            TimeMode::Delta | TimeMode::DeltaShown => {
-                write_secs(ts.saturating_sub(ctx.prev_ts), out)
-            }
-            TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
-        },
+        FieldId::Evt(E::Outputtime) => write_outputtime(time, mode, ctx, out),
         _ => write_value(f.ty(), v, out),
+    }
+}
+
+/// `evt.outputtime` in `mode`.
+#[inline]
+fn write_outputtime(
+    time: &mut TimeFormatter,
+    mode: TimeMode,
+    ctx: &EventCtx<'_>,
+    out: &mut Vec<u8>,
+) {
+    let ts = ctx.event.ts();
+    match mode {
+        TimeMode::Human => write_time(time, ts, out, true, false),
+        TimeMode::Absolute => write_secs(ts, out),
+        TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
+        TimeMode::Delta | TimeMode::DeltaShown => write_secs(ts.saturating_sub(ctx.prev_ts), out),
+        TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
     }
 }
 
@@ -336,6 +417,9 @@ fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     push_u64(out, n);
 }
 
+/// Local time of `ts` as `HH:MM:SS` (with `YYYY-MM-DD ` before when `date`), then
+/// `.nnnnnnnnn` when `nanos`.
+#[inline]
 pub(crate) fn write_time(
     t: &mut TimeFormatter,
     ts: u64,
@@ -343,24 +427,19 @@ pub(crate) fn write_time(
     nanos: bool,
     date: bool,
 ) {
-    let lt = t.local(ts);
-    if date {
-        push_padded(out, lt.year.max(0) as u64, 4);
-        out.push(b'-');
-        push_padded(out, u64::from(lt.month), 2);
-        out.push(b'-');
-        push_padded(out, u64::from(lt.day), 2);
-        out.push(b' ');
-    }
-    push_padded(out, u64::from(lt.hour), 2);
-    out.push(b':');
-    push_padded(out, u64::from(lt.min), 2);
-    out.push(b':');
-    push_padded(out, u64::from(lt.sec), 2);
+    put(out, t.clock(ts, date));
     if nanos {
-        out.push(b'.');
-        push_padded(out, u64::from(lt.nanos), 9);
+        push_nanos(out, ts % 1_000_000_000);
     }
+}
+
+/// `.` and the 9 digits of `ns < 10^9`.
+#[inline]
+fn push_nanos(out: &mut Vec<u8>, ns: u64) {
+    const E8: u64 = 100_000_000;
+    out.push(b'.');
+    out.push(b'0' + (ns / E8 % 10) as u8);
+    push_group(out, ascii8(ns % E8), 8);
 }
 
 fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
@@ -387,8 +466,7 @@ fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
 
 fn write_secs(ns: u64, out: &mut Vec<u8>) {
     push_u64(out, ns / 1_000_000_000);
-    out.push(b'.');
-    push_padded(out, ns % 1_000_000_000, 9);
+    push_nanos(out, ns % 1_000_000_000);
 }
 
 #[cfg(test)]
