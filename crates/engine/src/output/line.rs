@@ -36,11 +36,47 @@ pub struct LineWriter {
     /// Buffer for formatted values, with the buffer rendering options (`-A/-x/-X/-b`).
     pub scratch: Scratch,
     ts_prefix: TsPrefix,
+    type_names: TypeNames,
+}
+
+/// `evt.type` of each event type code seen, as [`Text`] (generic syscall events excepted:
+/// their name comes from a parameter).
+#[derive(Debug, Default)]
+struct TypeNames(Vec<Option<Text>>);
+
+impl TypeNames {
+    #[inline]
+    fn put(&mut self, ev: &scap::Event<'_>, out: &mut Vec<u8>) {
+        let ty = ev.event_type();
+        if ty <= 1 {
+            put(out, fields::evt::event_type_name(ev).as_bytes());
+            return;
+        }
+        let i = usize::from(ty);
+        if let Some(Some(t)) = self.0.get(i) {
+            t.put(out);
+            return;
+        }
+        self.fill(ev, out);
+    }
+
+    #[cold]
+    fn fill(&mut self, ev: &scap::Event<'_>, out: &mut Vec<u8>) {
+        let i = usize::from(ev.event_type());
+        let t = Text::new(fields::evt::event_type_name(ev).as_bytes());
+        t.put(out);
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = Some(t);
+        }
+    }
 }
 
 #[derive(Debug)]
 enum LinePart {
-    Literal(Vec<u8>),
+    Literal(Text),
     Field(Field),
     /// A field written straight from the event and state, skipping the generic
     /// extract-and-render path (same text).
@@ -72,6 +108,7 @@ struct FastState<'w> {
     time_mode: TimeMode,
     last_shown_ts: Option<u64>,
     scratch: &'w Scratch,
+    type_names: &'w mut TypeNames,
 }
 
 impl Fast {
@@ -115,7 +152,7 @@ impl Fast {
                 scap::table::Direction::Enter => b'>',
                 scap::table::Direction::Exit => b'<',
             }),
-            Fast::Type => put(out, fields::evt::event_type_name(ev).as_bytes()),
+            Fast::Type => st.type_names.put(ev, out),
             Fast::Outputtime => {
                 let mode = match st.time_mode {
                     // Delta from the previous line shown rather than the previous event.
@@ -181,7 +218,7 @@ impl LineWriter {
             .parts
             .iter()
             .map(|p| match p {
-                Part::Literal(s) => LinePart::Literal(s.as_bytes().to_vec()),
+                Part::Literal(s) => LinePart::Literal(Text::new(s.as_bytes())),
                 Part::Field { def, arg, plugin } => {
                     let f = Field {
                         def,
@@ -203,6 +240,7 @@ impl LineWriter {
             time_mode: TimeMode::default(),
             scratch: Scratch::default(),
             ts_prefix: TsPrefix::default(),
+            type_names: TypeNames::default(),
         }
     }
 
@@ -218,13 +256,14 @@ impl LineWriter {
             time_mode,
             scratch,
             ts_prefix,
+            type_names,
         } = self;
         let start = out.len();
         out.reserve(256);
         for part in parts.iter() {
             let shown = match part {
                 LinePart::Literal(l) => {
-                    put(out, l);
+                    l.put(out);
                     true
                 }
                 LinePart::Fast(f) => {
@@ -234,6 +273,7 @@ impl LineWriter {
                         time_mode: *time_mode,
                         last_shown_ts: *last_shown_ts,
                         scratch,
+                        type_names,
                     };
                     f.write(ctx, &mut st, out)
                 }
@@ -306,15 +346,70 @@ fn write_outputtime(
     }
 }
 
-/// Append `bytes`; short pieces (most fields and separators) are copied inline, which
-/// avoids a `memcpy` call per piece on the hot path.
-#[inline]
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.len() <= 16 {
-        out.extend(bytes.iter().copied());
-    } else {
-        out.extend_from_slice(bytes);
+/// Bytes written often (separators, names), kept zero-padded to 16 bytes when they fit:
+/// appending them is then one fixed-size copy.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// Up to 16 bytes, padded, and the length.
+    Short([u8; 16], usize),
+    /// Longer text.
+    Long(Box<[u8]>),
+}
+
+impl Text {
+    pub(crate) fn new(bytes: &[u8]) -> Text {
+        let mut a = [0u8; 16];
+        match a.get_mut(..bytes.len()) {
+            Some(d) => {
+                d.copy_from_slice(bytes);
+                Text::Short(a, bytes.len())
+            }
+            None => Text::Long(bytes.into()),
+        }
     }
+
+    /// Append the text.
+    #[inline]
+    pub(crate) fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Text::Short(a, n) => {
+                let at = out.len();
+                out.extend_from_slice(a);
+                out.truncate(at + n);
+            }
+            Text::Long(b) => out.extend_from_slice(b),
+        }
+    }
+}
+
+/// Append `bytes`. Short pieces (most fields and separators) go through one 16-byte store
+/// built from two overlapping fixed-size loads: no `memcpy` call, no per-byte loop.
+#[inline]
+pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    if n > 16 {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut a = [0u8; 16];
+    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        a[..8].copy_from_slice(lo);
+        if let Some(d) = a.get_mut(n - 8..n) {
+            d.copy_from_slice(hi);
+        }
+    } else if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        a[..4].copy_from_slice(lo);
+        if let Some(d) = a.get_mut(n - 4..n) {
+            d.copy_from_slice(hi);
+        }
+    } else {
+        for (d, s) in a.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+    }
+    let at = out.len();
+    out.extend_from_slice(&a);
+    out.truncate(at + n);
 }
 
 /// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
@@ -427,7 +522,22 @@ pub(crate) fn write_time(
     nanos: bool,
     date: bool,
 ) {
-    put(out, t.clock(ts, date));
+    const E8: u64 = 100_000_000;
+    let clock = t.clock(ts, date);
+    if let (true, Some(c)) = (nanos, clock.first_chunk::<8>()) {
+        if clock.len() == 8 {
+            // `HH:MM:SS.nnnnnnnnn` in one copy.
+            let ns = ts % 1_000_000_000;
+            let mut a = [0u8; 18];
+            a[..8].copy_from_slice(c);
+            a[8] = b'.';
+            a[9] = b'0' + (ns / E8) as u8;
+            a[10..].copy_from_slice(&ascii8(ns % E8).to_le_bytes());
+            out.extend_from_slice(&a);
+            return;
+        }
+    }
+    put(out, clock);
     if nanos {
         push_nanos(out, ts % 1_000_000_000);
     }
