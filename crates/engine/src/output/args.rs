@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::io::Write as _;
 
 use scap::param::{decode, decode_dyn, ParamValue, SockAddr, SockTuple};
-use scap::table::{ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
+use scap::table::{EventInfo, ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
 
 use crate::session::{display_table, EventCtx};
 
@@ -64,9 +64,65 @@ pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
         return;
     }
     let table = display_table(ty);
+    if let Some(info) = table.event(ty) {
+        args_of(ctx, table, info, opts, None, out);
+    }
+}
+
+/// The `name=` text of every parameter of each event type seen, kept by a line writer so
+/// that [`write_args_with`] copies each as one fixed-size piece.
+#[derive(Debug, Default)]
+pub(crate) struct ArgNames(Vec<Option<Box<[Text]>>>);
+
+impl ArgNames {
+    #[cold]
+    fn fill(&mut self, ty: u16, info: &EventInfo) {
+        let i = usize::from(ty);
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            let names = info.params.iter().map(|p| {
+                let mut t = p.name.as_bytes().to_vec();
+                t.push(b'=');
+                Text::new(&t)
+            });
+            *slot = Some(names.collect());
+        }
+    }
+}
+
+/// [`write_args`], with the parameter names from `names`.
+#[inline]
+pub(crate) fn write_args_with(
+    ctx: &EventCtx<'_>,
+    opts: &BufferOpts,
+    names: &mut ArgNames,
+    out: &mut Vec<u8>,
+) {
+    let ty = ctx.event.event_type();
+    if is_generic(ty) {
+        return;
+    }
+    let table = display_table(ty);
     let Some(info) = table.event(ty) else {
         return;
     };
+    if !matches!(names.0.get(usize::from(ty)), Some(Some(_))) {
+        names.fill(ty, info);
+    }
+    let texts = names.0.get(usize::from(ty)).and_then(Option::as_deref);
+    args_of(ctx, table, info, opts, texts, out);
+}
+
+fn args_of(
+    ctx: &EventCtx<'_>,
+    table: &'static Table,
+    info: &'static EventInfo,
+    opts: &BufferOpts,
+    names: Option<&[Text]>,
+    out: &mut Vec<u8>,
+) {
     let r = Renderer {
         ctx,
         table,
@@ -76,9 +132,14 @@ pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
     let n = ctx.event.nparams().min(info.params.len());
     // One walk over the payloads (looking each up by index would rescan the lengths).
     let mut payloads = ctx.event.params();
-    for p in info.params.iter().take(n) {
-        out.extend_from_slice(p.name.as_bytes());
-        out.push(b'=');
+    for (i, p) in info.params.iter().enumerate().take(n) {
+        match names.and_then(|t| t.get(i)) {
+            Some(t) => t.put(out),
+            None => {
+                out.extend_from_slice(p.name.as_bytes());
+                out.push(b'=');
+            }
+        }
         if let Some(bytes) = payloads.next() {
             r.value(p, p.ty, p.fmt, decode(p.ty, bytes), out);
         }
@@ -449,13 +510,7 @@ fn push_char(out: &mut Vec<u8>, c: char) {
     out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
 }
 
-fn push_i64(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-fn push_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
+use super::line::{push_hex, push_i64, push_u64, Text};
 
 fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'(');
@@ -473,9 +528,7 @@ fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
     };
     let u = n as u64 & mask;
     match fmt {
-        PrintFormat::Hex => {
-            let _ = write!(out, "{u:X}");
-        }
+        PrintFormat::Hex => push_hex(out, u),
         PrintFormat::Oct => {
             if u == 0 {
                 out.push(b'0');

@@ -2,6 +2,7 @@
 
 use crate::fields::evt::Id as E;
 use crate::fields::{self, Field, FieldId, FieldType, Scratch, TimeFormatter, Value};
+use crate::output::args::{write_args_with, ArgNames};
 use crate::output::format::{Format, Part};
 use crate::session::EventCtx;
 
@@ -37,6 +38,7 @@ pub struct LineWriter {
     pub scratch: Scratch,
     ts_prefix: TsPrefix,
     type_names: TypeNames,
+    arg_names: ArgNames,
 }
 
 /// `evt.type` of each event type code seen, as [`Text`] (generic syscall events excepted:
@@ -109,6 +111,7 @@ struct FastState<'w> {
     last_shown_ts: Option<u64>,
     scratch: &'w Scratch,
     type_names: &'w mut TypeNames,
+    arg_names: &'w mut ArgNames,
 }
 
 impl Fast {
@@ -168,7 +171,7 @@ impl Fast {
                 Some(t) => put(out, &t.comm),
                 None => return false,
             },
-            Fast::Args => crate::output::args::write_args(ctx, &st.scratch.opts, out),
+            Fast::Args => write_args_with(ctx, &st.scratch.opts, st.arg_names, out),
         }
         true
     }
@@ -241,6 +244,7 @@ impl LineWriter {
             scratch: Scratch::default(),
             ts_prefix: TsPrefix::default(),
             type_names: TypeNames::default(),
+            arg_names: ArgNames::default(),
         }
     }
 
@@ -257,6 +261,7 @@ impl LineWriter {
             scratch,
             ts_prefix,
             type_names,
+            arg_names,
         } = self;
         let start = out.len();
         out.reserve(256);
@@ -274,6 +279,7 @@ impl LineWriter {
                         last_shown_ts: *last_shown_ts,
                         scratch,
                         type_names,
+                        arg_names,
                     };
                     f.write(ctx, &mut st, out)
                 }
@@ -412,19 +418,25 @@ pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.truncate(at + n);
 }
 
-/// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
+/// The 8 decimal digits of `x < 10^8` as values 0-9 (not ASCII), first digit in the lowest
+/// byte.
 ///
 /// Computed in a register (SIMD within a register: 4-digit halves, then 2-digit quarters,
 /// then digits): writing digits one by one into a buffer and copying it out stalls on the
 /// store-to-load forwarding.
 #[inline]
-fn ascii8(x: u64) -> u64 {
+fn digits8(x: u64) -> u64 {
     let v = (x / 10_000) | ((x % 10_000) << 32);
     let q = ((v * 10_486) >> 20) & 0x0000_007F_0000_007F;
     let v = q | ((v - q * 100) << 16);
     let t = ((v * 103) >> 10) & 0x000F_000F_000F_000F;
-    let v = t | ((v - t * 10) << 8);
-    v | 0x3030_3030_3030_3030
+    t | ((v - t * 10) << 8)
+}
+
+/// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
+#[inline]
+fn ascii8(x: u64) -> u64 {
+    digits8(x) | 0x3030_3030_3030_3030
 }
 
 /// Append the last `keep` digits (1..=8) of an [`ascii8`] group.
@@ -436,25 +448,69 @@ fn push_group(out: &mut Vec<u8>, digits: u64, keep: usize) {
     out.truncate(at + keep);
 }
 
+/// Append `0 < x < 10^8` in decimal: its leading zeros are the zero bytes at the bottom of
+/// [`digits8`].
+#[inline]
+fn push_digits(out: &mut Vec<u8>, x: u64) {
+    let d = digits8(x);
+    let zeros = (d.trailing_zeros() / 8) as usize;
+    let at = out.len();
+    out.extend_from_slice(&((d | 0x3030_3030_3030_3030) >> (8 * zeros)).to_le_bytes());
+    out.truncate(at + 8 - zeros);
+}
+
 /// Append `n` in decimal.
 #[inline]
 pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     const E8: u64 = 100_000_000;
-    const E16: u64 = E8 * E8;
     if n < 10 {
         out.push(b'0' + n as u8);
-        return;
-    }
-    let len = decimal_len(n);
-    if n < E8 {
-        push_group(out, ascii8(n), len);
-    } else if n < E16 {
-        push_group(out, ascii8(n / E8), len - 8);
-        push_group(out, ascii8(n % E8), 8);
+    } else if n < E8 {
+        push_digits(out, n);
     } else {
-        push_group(out, ascii8(n / E16), len - 16);
+        push_large(out, n);
+    }
+}
+
+/// [`push_u64`] of `n >= 10^8` (rare: kept out of line so that the common path inlines).
+#[inline(never)]
+fn push_large(out: &mut Vec<u8>, n: u64) {
+    const E8: u64 = 100_000_000;
+    const E16: u64 = E8 * E8;
+    if n < E16 {
+        push_digits(out, n / E8);
+    } else {
+        push_digits(out, n / E16);
         push_group(out, ascii8(n / E8 % E8), 8);
-        push_group(out, ascii8(n % E8), 8);
+    }
+    push_group(out, ascii8(n % E8), 8);
+}
+
+/// The 8 hexadecimal digits (uppercase) of `x` as ASCII, first digit in the lowest byte.
+#[inline]
+fn hex8(x: u32) -> u64 {
+    const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let v = u64::from(x);
+    // Spread the nibbles one per byte, lowest nibble in the lowest byte, then reverse.
+    let v = ((v & 0xFFFF_0000) << 16) | (v & 0xFFFF);
+    let v = ((v & 0x0000_FF00_0000_FF00) << 8) | (v & 0x0000_00FF_0000_00FF);
+    let v = (((v & 0x00F0_00F0_00F0_00F0) << 4) | (v & 0x000F_000F_000F_000F)) & LO;
+    let v = v.swap_bytes();
+    // Bytes from 10 up move from after '9' to 'A'.
+    let letters = ((v + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    v + 0x3030_3030_3030_3030 + letters * 7
+}
+
+/// Append `n` in uppercase hexadecimal, as `{n:X}`.
+#[inline]
+pub(crate) fn push_hex(out: &mut Vec<u8>, n: u64) {
+    let len = ((67 - (n | 1).leading_zeros()) / 4) as usize;
+    let high = (n >> 32) as u32;
+    if high == 0 {
+        push_group(out, hex8(n as u32), len);
+    } else {
+        push_group(out, hex8(high), len - 8);
+        push_group(out, hex8(n as u32), 8);
     }
 }
 
@@ -603,6 +659,21 @@ mod tests {
             let mut out = Vec::new();
             p.push(&mut out, ts);
             assert_eq!(out, ts.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn hex_as_format_writes_it() {
+        let mut cases = vec![0u64, 1, 9, 10, 15, 16, 255, 256, u64::MAX, u64::MAX - 1];
+        for sh in 0..64 {
+            cases.extend([1u64 << sh, (1u64 << sh) - 1, (1u64 << sh) + 1]);
+        }
+        cases.extend(0..70_000);
+        cases.extend((0..100_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        for n in cases {
+            let mut out = b"x".to_vec();
+            push_hex(&mut out, n);
+            assert_eq!(out, format!("x{n:X}").into_bytes());
         }
     }
 
