@@ -4,6 +4,7 @@ use crate::fields::evt::Id as E;
 use crate::fields::{self, Field, FieldId, FieldType, Scratch, TimeFormatter, Value};
 use crate::output::args::{write_args_with, ArgNames};
 use crate::output::format::{Format, Part};
+use crate::output::stage::Stage;
 use crate::session::EventCtx;
 
 /// How `evt.outputtime` is shown (sysdig's `-t`).
@@ -48,30 +49,31 @@ struct TypeNames(Vec<Option<Text>>);
 
 impl TypeNames {
     #[inline]
-    fn put(&mut self, ev: &scap::Event<'_>, out: &mut Vec<u8>) {
+    fn stage(
+        &mut self,
+        ev: &scap::Event<'_>,
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> usize {
         let ty = ev.event_type();
-        if ty <= 1 {
-            put(out, fields::evt::event_type_name(ev).as_bytes());
-            return;
+        if ty > 1 {
+            if let Some(Some(t)) = self.0.get(usize::from(ty)) {
+                return stage.text(n, t, out);
+            }
+            self.fill(ev);
         }
-        let i = usize::from(ty);
-        if let Some(Some(t)) = self.0.get(i) {
-            t.put(out);
-            return;
-        }
-        self.fill(ev, out);
+        stage.bytes(n, fields::evt::event_type_name(ev).as_bytes(), out)
     }
 
     #[cold]
-    fn fill(&mut self, ev: &scap::Event<'_>, out: &mut Vec<u8>) {
+    fn fill(&mut self, ev: &scap::Event<'_>) {
         let i = usize::from(ev.event_type());
-        let t = Text::new(fields::evt::event_type_name(ev).as_bytes());
-        t.put(out);
         if self.0.len() <= i {
             self.0.resize(i + 1, None);
         }
         if let Some(slot) = self.0.get_mut(i) {
-            *slot = Some(t);
+            *slot = Some(Text::new(fields::evt::event_type_name(ev).as_bytes()));
         }
     }
 }
@@ -141,21 +143,37 @@ impl Fast {
         Some(fast)
     }
 
-    /// Append the field; false when it has no value.
+    /// Write the field, staging it in `stage` at `n` when it is short; returns the new
+    /// position, or `None` when the field has no value.
     #[inline]
-    fn write(self, ctx: &EventCtx<'_>, st: &mut FastState<'_>, out: &mut Vec<u8>) -> bool {
+    fn write(
+        self,
+        ctx: &EventCtx<'_>,
+        st: &mut FastState<'_>,
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
         let ev = &ctx.event;
-        match self {
-            Fast::Num => push_u64(out, ctx.num),
-            Fast::Rawtime => st.ts_prefix.push(out, ev.ts()),
-            Fast::Cpu => push_u64(out, u64::from(ev.cpu())),
+        let n = stage.room(n, out);
+        Some(match self {
+            Fast::Num => stage.u64(n, ctx.num),
+            Fast::Rawtime => st.ts_prefix.stage(stage, n, ev.ts()),
+            Fast::Cpu => stage.u64(n, u64::from(ev.cpu())),
             // Plugin events carry tid u64::MAX, which shows as -1.
-            Fast::Tid => push_i64(out, ev.tid() as i64),
-            Fast::Dir => out.push(match ev.direction() {
-                scap::table::Direction::Enter => b'>',
-                scap::table::Direction::Exit => b'<',
-            }),
-            Fast::Type => st.type_names.put(ev, out),
+            Fast::Tid => stage.i64(n, ev.tid() as i64),
+            Fast::Dir => stage.byte(
+                n,
+                match ev.direction() {
+                    scap::table::Direction::Enter => b'>',
+                    scap::table::Direction::Exit => b'<',
+                },
+            ),
+            Fast::Type => st.type_names.stage(ev, stage, n, out),
+            Fast::Outputtime if st.time_mode == TimeMode::Human => {
+                stage_time(st.time, ev.ts(), stage, n, out)
+            }
+            Fast::Time => stage_time(st.time, ev.ts(), stage, n, out),
             Fast::Outputtime => {
                 let mode = match st.time_mode {
                     // Delta from the previous line shown rather than the previous event.
@@ -164,17 +182,46 @@ impl Fast {
                     }
                     m => m,
                 };
+                stage.flush(n, out);
                 write_outputtime(st.time, mode, ctx, out);
+                0
             }
-            Fast::Time => write_time(st.time, ev.ts(), out, true, false),
-            Fast::ProcName => match ctx.state.thread(ev.tid() as i64) {
-                Some(t) => put(out, &t.comm),
-                None => return false,
-            },
-            Fast::Args => write_args_with(ctx, &st.scratch.opts, st.arg_names, out),
-        }
-        true
+            Fast::ProcName => {
+                let t = ctx.state.thread(ev.tid() as i64)?;
+                stage.bytes(n, &t.comm, out)
+            }
+            Fast::Args => {
+                stage.flush(n, out);
+                write_args_with(ctx, &st.scratch.opts, st.arg_names, out);
+                0
+            }
+        })
     }
+}
+
+/// Stage the local time of `ts` as `HH:MM:SS.nnnnnnnnn`.
+#[inline]
+fn stage_time(
+    time: &mut TimeFormatter,
+    ts: u64,
+    stage: &mut Stage,
+    n: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    const E8: u64 = 100_000_000;
+    let clock = time.clock(ts, false);
+    let ns = ts % 1_000_000_000;
+    let n = match clock.first_chunk::<8>() {
+        // Always 8 bytes (`HH:MM:SS`); anything else is copied as is.
+        Some(c) if clock.len() == 8 => stage.word(n, u64::from_le_bytes(*c)),
+        _ => {
+            let n = stage.bytes(n, clock, out);
+            stage.room(n, out)
+        }
+    };
+    let n = stage.byte(n, b'.');
+    let n = stage.byte(n, b'0' + (ns / E8) as u8);
+    stage.word(n, ascii8(ns % E8))
 }
 
 /// The digits of a timestamp above its last 8, kept from the previous event: they change
@@ -188,7 +235,34 @@ struct TsPrefix {
 }
 
 impl TsPrefix {
+    /// Stage `ts` in decimal (at most 20 digits).
     #[inline]
+    fn stage(&mut self, stage: &mut Stage, n: usize, ts: u64) -> usize {
+        const E8: u64 = 100_000_000;
+        let high = ts / E8;
+        if high == 0 || high >= 1_000_000_000_000 {
+            return stage.u64(n, ts);
+        }
+        if high != self.high {
+            self.fill(high);
+        }
+        let n = stage.text(n, &Text::Short(self.text, self.len), &mut Vec::new());
+        stage.word(n, ascii8(ts % E8))
+    }
+
+    #[cold]
+    fn fill(&mut self, high: u64) {
+        let mut text = Vec::with_capacity(32);
+        push_u64(&mut text, high);
+        self.len = text.len();
+        text.resize(16, 0);
+        if let Ok(t) = <[u8; 16]>::try_from(text.as_slice()) {
+            self.text = t;
+            self.high = high;
+        }
+    }
+
+    #[cfg(test)]
     fn push(&mut self, out: &mut Vec<u8>, ts: u64) {
         const E8: u64 = 100_000_000;
         let high = ts / E8;
@@ -264,11 +338,13 @@ impl LineWriter {
             arg_names,
         } = self;
         let start = out.len();
-        out.reserve(256);
+        let mut stage = Stage::new();
+        let mut n = 0;
         for part in parts.iter() {
             let shown = match part {
                 LinePart::Literal(l) => {
-                    l.put(out);
+                    n = stage.room(n, out);
+                    n = stage.text(n, l, out);
                     true
                 }
                 LinePart::Fast(f) => {
@@ -281,33 +357,47 @@ impl LineWriter {
                         type_names,
                         arg_names,
                     };
-                    f.write(ctx, &mut st, out)
-                }
-                LinePart::Field(f) => match fields::extract(ctx, f, scratch) {
-                    Some(v) => {
-                        let mode = match *time_mode {
-                            // Delta from the previous line shown rather than the previous event.
-                            TimeMode::DeltaShown => {
-                                TimeMode::DeltaFrom(last_shown_ts.unwrap_or(ctx.event.ts()))
-                            }
-                            m => m,
-                        };
-                        render(time, mode, ctx, f, v, out);
-                        true
+                    match f.write(ctx, &mut st, &mut stage, n, out) {
+                        Some(m) => {
+                            n = m;
+                            true
+                        }
+                        None => false,
                     }
-                    None => false,
-                },
+                }
+                LinePart::Field(f) => {
+                    stage.flush(n, out);
+                    n = 0;
+                    match fields::extract(ctx, f, scratch) {
+                        Some(v) => {
+                            let mode = match *time_mode {
+                                // Delta from the previous line shown rather than the previous
+                                // event.
+                                TimeMode::DeltaShown => {
+                                    TimeMode::DeltaFrom(last_shown_ts.unwrap_or(ctx.event.ts()))
+                                }
+                                m => m,
+                            };
+                            render(time, mode, ctx, f, v, out);
+                            true
+                        }
+                        None => false,
+                    }
+                }
             };
             if !shown {
                 if *print_all {
-                    out.extend_from_slice(b"<NA>");
+                    n = stage.room(n, out);
+                    n = stage.bytes(n, b"<NA>", out);
                 } else {
                     out.truncate(start);
                     return false;
                 }
             }
         }
-        out.push(b'\n');
+        n = stage.room(n, out);
+        n = stage.byte(n, b'\n');
+        stage.flush(n, out);
         *last_shown_ts = Some(ctx.event.ts());
         true
     }
@@ -388,34 +478,30 @@ impl Text {
     }
 }
 
-/// Append `bytes`. Short pieces (most fields and separators) go through one 16-byte store
-/// built from two overlapping fixed-size loads: no `memcpy` call, no per-byte loop.
+/// Append `bytes`. Short pieces (most fields and separators) go as two overlapping
+/// fixed-size stores straight into `out`: no `memcpy` call, no per-byte loop, and nothing
+/// assembled on the stack first (reading back small stores as one wide load stalls).
 #[inline]
 pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
-    if n > 16 {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    let mut a = [0u8; 16];
-    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        a[..8].copy_from_slice(lo);
-        if let Some(d) = a.get_mut(n - 8..n) {
-            d.copy_from_slice(hi);
-        }
-    } else if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-        a[..4].copy_from_slice(lo);
-        if let Some(d) = a.get_mut(n - 4..n) {
-            d.copy_from_slice(hi);
-        }
-    } else {
-        for (d, s) in a.iter_mut().zip(bytes) {
-            *d = *s;
-        }
-    }
     let at = out.len();
-    out.extend_from_slice(&a);
-    out.truncate(at + n);
+    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        if n > 16 {
+            out.extend_from_slice(bytes);
+            return;
+        }
+        out.extend_from_slice(lo);
+        out.truncate(at + n - 8);
+        out.extend_from_slice(hi);
+    } else if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        out.extend_from_slice(lo);
+        out.truncate(at + n - 4);
+        out.extend_from_slice(hi);
+    } else {
+        for &c in bytes {
+            out.push(c);
+        }
+    }
 }
 
 /// The 8 decimal digits of `x < 10^8` as values 0-9 (not ASCII), first digit in the lowest
@@ -425,7 +511,7 @@ pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
 /// then digits): writing digits one by one into a buffer and copying it out stalls on the
 /// store-to-load forwarding.
 #[inline]
-fn digits8(x: u64) -> u64 {
+pub(crate) fn digits8(x: u64) -> u64 {
     let v = (x / 10_000) | ((x % 10_000) << 32);
     let q = ((v * 10_486) >> 20) & 0x0000_007F_0000_007F;
     let v = q | ((v - q * 100) << 16);
@@ -582,14 +668,11 @@ pub(crate) fn write_time(
     let clock = t.clock(ts, date);
     if let (true, Some(c)) = (nanos, clock.first_chunk::<8>()) {
         if clock.len() == 8 {
-            // `HH:MM:SS.nnnnnnnnn` in one copy.
+            // `HH:MM:SS.nnnnnnnnn` as three fixed-size pieces.
             let ns = ts % 1_000_000_000;
-            let mut a = [0u8; 18];
-            a[..8].copy_from_slice(c);
-            a[8] = b'.';
-            a[9] = b'0' + (ns / E8) as u8;
-            a[10..].copy_from_slice(&ascii8(ns % E8).to_le_bytes());
-            out.extend_from_slice(&a);
+            out.extend_from_slice(c);
+            out.extend_from_slice(&[b'.', b'0' + (ns / E8) as u8]);
+            out.extend_from_slice(&ascii8(ns % E8).to_le_bytes());
             return;
         }
     }
