@@ -65,7 +65,9 @@ pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
     }
     let table = display_table(ty);
     if let Some(info) = table.event(ty) {
-        args_of(ctx, table, info, opts, None, out);
+        let mut stage = Stage::new();
+        let n = args_of(ctx, table, info, opts, None, &mut stage, 0, out);
+        stage.flush(n, out);
     }
 }
 
@@ -92,59 +94,78 @@ impl ArgNames {
     }
 }
 
-/// [`write_args`], with the parameter names from `names`.
+/// [`write_args`], with the parameter names from `names`, continuing the staged line at `n`;
+/// returns the new position in `stage`.
 #[inline]
 pub(crate) fn write_args_with(
     ctx: &EventCtx<'_>,
     opts: &BufferOpts,
     names: &mut ArgNames,
+    stage: &mut Stage,
+    n: usize,
     out: &mut Vec<u8>,
-) {
+) -> usize {
     let ty = ctx.event.event_type();
     if is_generic(ty) {
-        return;
+        return n;
     }
     let table = display_table(ty);
     let Some(info) = table.event(ty) else {
-        return;
+        return n;
     };
     if !matches!(names.0.get(usize::from(ty)), Some(Some(_))) {
         names.fill(ty, info);
     }
     let texts = names.0.get(usize::from(ty)).and_then(Option::as_deref);
-    args_of(ctx, table, info, opts, texts, out);
+    args_of(ctx, table, info, opts, texts, stage, n, out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn args_of(
     ctx: &EventCtx<'_>,
     table: &'static Table,
     info: &'static EventInfo,
     opts: &BufferOpts,
     names: Option<&[Text]>,
+    stage: &mut Stage,
+    mut n: usize,
     out: &mut Vec<u8>,
-) {
+) -> usize {
     let r = Renderer {
         ctx,
         table,
         opts,
         mark: Cell::new(None),
     };
-    let n = ctx.event.nparams().min(info.params.len());
+    let count = ctx.event.nparams().min(info.params.len());
     // One walk over the payloads (looking each up by index would rescan the lengths).
     let mut payloads = ctx.event.params();
-    for (i, p) in info.params.iter().enumerate().take(n) {
-        match names.and_then(|t| t.get(i)) {
-            Some(t) => t.put(out),
+    for (i, p) in info.params.iter().enumerate().take(count) {
+        n = stage.room(n, out);
+        n = match names.and_then(|t| t.get(i)) {
+            Some(t) => stage.text(n, t, out),
             None => {
-                out.extend_from_slice(p.name.as_bytes());
-                out.push(b'=');
+                let m = stage.bytes(n, p.name.as_bytes(), out);
+                let m = stage.room(m, out);
+                stage.byte(m, b'=')
             }
-        }
+        };
         if let Some(bytes) = payloads.next() {
-            r.value(p, p.ty, p.fmt, decode(p.ty, bytes), out);
+            let v = decode(p.ty, bytes);
+            n = stage.room(n, out);
+            n = match r.stage_value(p, v, stage, n, out) {
+                Some(m) => m,
+                None => {
+                    stage.flush(n, out);
+                    r.value(p, p.ty, p.fmt, v, out);
+                    0
+                }
+            };
         }
-        out.push(b' ');
+        n = stage.room(n, out);
+        n = stage.byte(n, b' ');
     }
+    n
 }
 
 /// Index of the parameter named `name` (or given as a decimal index) in the event's schema.
@@ -220,6 +241,51 @@ impl Renderer<'_, '_> {
         self.ctx.event.tid() as i64
     }
 
+    /// The common values (integers, return values, pids, fds), as [`Renderer::value`]
+    /// writes them, staged at `n` (which [`Stage::room`] returned); `None` for the others.
+    /// Does not set the resolved-form mark: `evt.args` does not need it.
+    #[inline]
+    fn stage_value(
+        &self,
+        info: &ParamInfo,
+        v: ParamValue<'_>,
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        use ParamValue as V;
+        Some(match v {
+            V::Int(x) => match info.fmt {
+                PrintFormat::Hex => stage.hex(n, x as u64 & int_mask(bits_of(info.ty))),
+                PrintFormat::Oct | PrintFormat::PaddedDec => return None,
+                _ => stage.i64(n, x),
+            },
+            V::Uint(x) => match info.fmt {
+                PrintFormat::Hex => stage.hex(n, x),
+                PrintFormat::Oct | PrintFormat::PaddedDec => return None,
+                _ => stage.i64(n, uint_as_signed(info.ty, x)),
+            },
+            V::Errno(x) => {
+                let n = stage.i64(n, x);
+                match errno_name(self.table, x) {
+                    Some(name) => stage_paren(stage, n, name.as_bytes(), out),
+                    None => n,
+                }
+            }
+            V::Pid(pid) => {
+                let n = stage.i64(n, pid);
+                match self.ctx.state.thread(pid) {
+                    Some(t) => stage_paren(stage, n, &t.comm, out),
+                    None => n,
+                }
+            }
+            V::Str(s) if !matches!(info.ty, ParamType::Fspath | ParamType::Fsrelpath) => {
+                stage.bytes(n, s, out)
+            }
+            _ => return None,
+        })
+    }
+
     fn value(
         &self,
         info: &ParamInfo,
@@ -237,18 +303,10 @@ impl Renderer<'_, '_> {
             },
             V::Raw(_) | V::CharBufArray(_) => {}
             V::Int(n) => write_int(out, n, bits_of(ty), fmt),
-            V::Uint(n) => {
-                let signed = match ty {
-                    // sysdig prints these through a signed conversion.
-                    ParamType::Uint32 => i64::from(n as u32 as i32),
-                    ParamType::Uint64 => n as i64,
-                    _ => i64::try_from(n).unwrap_or(i64::MAX),
-                };
-                match fmt {
-                    PrintFormat::Hex | PrintFormat::Oct => write_int(out, n as i64, 64, fmt),
-                    _ => write_int(out, signed, 64, fmt),
-                }
-            }
+            V::Uint(n) => match fmt {
+                PrintFormat::Hex | PrintFormat::Oct => write_int(out, n as i64, 64, fmt),
+                _ => write_int(out, uint_as_signed(ty, n), 64, fmt),
+            },
             V::Errno(n) => {
                 push_i64(out, n);
                 if n < 0 {
@@ -402,11 +460,7 @@ impl Renderer<'_, '_> {
     }
 
     fn errno_suffix(&self, n: i64, out: &mut Vec<u8>) {
-        let name = n
-            .checked_neg()
-            .and_then(|p| u32::try_from(p).ok())
-            .and_then(|p| self.table.errno_name(p));
-        if let Some(name) = name {
+        if let Some(name) = errno_name(self.table, n) {
             self.mark.set(Some(out.len()));
             paren(out, name.as_bytes());
         }
@@ -511,6 +565,7 @@ fn push_char(out: &mut Vec<u8>, c: char) {
 }
 
 use super::line::{push_hex, push_i64, push_u64, Text};
+use super::stage::Stage;
 
 fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'(');
@@ -518,15 +573,47 @@ fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b')');
 }
 
-/// An integer in its print format. `bits` is the stored width (for hex of negatives).
-fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
-    // C promotes narrow values to int: hex/octal of negatives show 32 bits.
-    let mask = if bits >= 64 {
+/// The name of errno `-n` for a negative return value `n`.
+fn errno_name(table: &Table, n: i64) -> Option<&'static str> {
+    if n >= 0 {
+        return None;
+    }
+    let p = u32::try_from(n.checked_neg()?).ok()?;
+    table.errno_name(p)
+}
+
+/// An unsigned parameter as sysdig prints it in decimal.
+fn uint_as_signed(ty: ParamType, n: u64) -> i64 {
+    match ty {
+        // sysdig prints these through a signed conversion.
+        ParamType::Uint32 => i64::from(n as u32 as i32),
+        ParamType::Uint64 => n as i64,
+        _ => i64::try_from(n).unwrap_or(i64::MAX),
+    }
+}
+
+/// Stage `(s)` at `n` (which [`Stage::room`] returned).
+#[inline]
+fn stage_paren(stage: &mut Stage, n: usize, s: &[u8], out: &mut Vec<u8>) -> usize {
+    let n = stage.byte(n, b'(');
+    let n = stage.bytes(n, s, out);
+    let n = stage.room(n, out);
+    stage.byte(n, b')')
+}
+
+/// The bits of an integer stored in `bits` bits shown in hex or octal: C promotes narrow
+/// values to int, so negatives show 32 bits.
+fn int_mask(bits: u32) -> u64 {
+    if bits >= 64 {
         u64::MAX
     } else {
         u64::from(u32::MAX)
-    };
-    let u = n as u64 & mask;
+    }
+}
+
+/// An integer in its print format. `bits` is the stored width (for hex of negatives).
+fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
+    let u = n as u64 & int_mask(bits);
     match fmt {
         PrintFormat::Hex => push_hex(out, u),
         PrintFormat::Oct => {

@@ -190,11 +190,7 @@ impl Fast {
                 let t = ctx.state.thread(ev.tid() as i64)?;
                 stage.bytes(n, &t.comm, out)
             }
-            Fast::Args => {
-                stage.flush(n, out);
-                write_args_with(ctx, &st.scratch.opts, st.arg_names, out);
-                0
-            }
+            Fast::Args => write_args_with(ctx, &st.scratch.opts, st.arg_names, stage, n, out),
         })
     }
 }
@@ -463,19 +459,6 @@ impl Text {
             None => Text::Long(bytes.into()),
         }
     }
-
-    /// Append the text.
-    #[inline]
-    pub(crate) fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            Text::Short(a, n) => {
-                let at = out.len();
-                out.extend_from_slice(a);
-                out.truncate(at + n);
-            }
-            Text::Long(b) => out.extend_from_slice(b),
-        }
-    }
 }
 
 /// Append `bytes`. Short pieces (most fields and separators) go as two overlapping
@@ -574,7 +557,7 @@ fn push_large(out: &mut Vec<u8>, n: u64) {
 
 /// The 8 hexadecimal digits (uppercase) of `x` as ASCII, first digit in the lowest byte.
 #[inline]
-fn hex8(x: u32) -> u64 {
+pub(crate) fn hex8(x: u32) -> u64 {
     const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
     let v = u64::from(x);
     // Spread the nibbles one per byte, lowest nibble in the lowest byte, then reverse.

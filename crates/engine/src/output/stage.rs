@@ -6,7 +6,7 @@
 //! capacity each time. Here the write position is a plain local value and every store has
 //! a fixed size, so a piece costs a few register operations.
 
-use crate::output::line::{digits8, Text};
+use crate::output::line::{digits8, hex8, Text};
 
 /// Size of the staging area.
 const STAGE: usize = 192;
@@ -139,6 +139,20 @@ impl Stage {
         self.word(n, digits8(v % E8) | ZEROS)
     }
 
+    /// Stage `v` in uppercase hexadecimal, as `{v:X}` (at most 16 digits).
+    #[inline]
+    pub(crate) fn hex(&mut self, n: usize, v: u64) -> usize {
+        let len = ((67 - (v | 1).leading_zeros()) / 4) as usize;
+        let high = (v >> 32) as u32;
+        if high == 0 {
+            self.store(n, &(hex8(v as u32) >> (8 * (8 - len))).to_le_bytes());
+            n + len
+        } else {
+            self.store(n, &(hex8(high) >> (8 * (16 - len))).to_le_bytes());
+            self.word(n + len - 8, hex8(v as u32))
+        }
+    }
+
     /// Stage `v` in decimal, with a leading `-` when negative.
     #[inline]
     pub(crate) fn i64(&mut self, n: usize, v: i64) -> usize {
@@ -182,6 +196,21 @@ mod tests {
                     format!("<[{i}]").into_bytes()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn hex() {
+        let mut cases = vec![0u64, 1, 15, 16, u64::MAX];
+        for sh in 0..64 {
+            cases.extend([1u64 << sh, (1u64 << sh) - 1, (1u64 << sh) + 1]);
+        }
+        cases.extend((0..20_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (i % 64)));
+        for v in cases {
+            assert_eq!(
+                staged(|s, n, _| s.hex(n, v)),
+                format!("<[{v:X}]").into_bytes()
+            );
         }
     }
 
