@@ -11,6 +11,17 @@ const OFFSET_SPAN: i64 = 900;
 pub struct TimeFormatter {
     /// `(span start in s, offset in s)`.
     cached: Option<(i64, i64)>,
+    /// The last second rendered by [`TimeFormatter::clock`], as text: consecutive events
+    /// mostly fall in the same second, so it is formatted once per second.
+    clock: Clock,
+}
+
+/// Text of one whole second: `HH:MM:SS`, or `YYYY-MM-DD HH:MM:SS` when `date`.
+#[derive(Debug, Default)]
+struct Clock {
+    /// `(ts / 10^9, date)` of the text; `None` before the first use.
+    key: Option<(u64, bool)>,
+    text: Vec<u8>,
 }
 
 /// Broken-down local time.
@@ -35,6 +46,38 @@ pub struct LocalTime {
 }
 
 impl TimeFormatter {
+    /// The local time of day of `ts` (ns since the epoch) to the second, as `HH:MM:SS`, or
+    /// `YYYY-MM-DD HH:MM:SS` when `date`.
+    #[inline]
+    pub fn clock(&mut self, ts: u64, date: bool) -> &[u8] {
+        let key = (ts / 1_000_000_000, date);
+        if self.clock.key != Some(key) {
+            self.fill_clock(ts, date);
+            self.clock.key = Some(key);
+        }
+        &self.clock.text
+    }
+
+    #[cold]
+    fn fill_clock(&mut self, ts: u64, date: bool) {
+        let lt = self.local(ts);
+        let t = &mut self.clock.text;
+        t.clear();
+        if date {
+            push_padded(t, lt.year.max(0) as u64, 4);
+            t.push(b'-');
+            push_padded(t, u64::from(lt.month), 2);
+            t.push(b'-');
+            push_padded(t, u64::from(lt.day), 2);
+            t.push(b' ');
+        }
+        push_padded(t, u64::from(lt.hour), 2);
+        t.push(b':');
+        push_padded(t, u64::from(lt.min), 2);
+        t.push(b':');
+        push_padded(t, u64::from(lt.sec), 2);
+    }
+
     /// Local time of `ts` (ns since the epoch).
     pub fn local(&mut self, ts: u64) -> LocalTime {
         let secs = i64::try_from(ts / 1_000_000_000).unwrap_or(i64::MAX);
@@ -66,6 +109,12 @@ impl TimeFormatter {
             offset,
         }
     }
+}
+
+/// `n` in decimal, zero-padded to `width`.
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    use std::io::Write as _;
+    let _ = write!(out, "{n:0width$}");
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's method).

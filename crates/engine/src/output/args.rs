@@ -6,8 +6,8 @@
 use std::cell::Cell;
 use std::io::Write as _;
 
-use scap::param::{decode_dyn, ParamValue, SockAddr, SockTuple};
-use scap::table::{ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
+use scap::param::{decode, decode_dyn, ParamValue, SockAddr, SockTuple};
+use scap::table::{EventInfo, ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
 
 use crate::session::{display_table, EventCtx};
 
@@ -64,16 +64,107 @@ pub fn write_args(ctx: &EventCtx<'_>, opts: &BufferOpts, out: &mut Vec<u8>) {
         return;
     }
     let table = display_table(ty);
-    let Some(info) = table.event(ty) else {
-        return;
-    };
-    let n = ctx.event.nparams().min(info.params.len());
-    for (i, p) in info.params.iter().enumerate().take(n) {
-        out.extend_from_slice(p.name.as_bytes());
-        out.push(b'=');
-        write_arg(ctx, i, opts, out);
-        out.push(b' ');
+    if let Some(info) = table.event(ty) {
+        let mut stage = Stage::new();
+        let n = args_of(ctx, table, info, opts, None, &mut stage, 0, out);
+        stage.flush(n, out);
     }
+}
+
+/// The `name=` text of every parameter of each event type seen, kept by a line writer so
+/// that [`write_args_with`] copies each as one fixed-size piece.
+#[derive(Debug, Default)]
+pub(crate) struct ArgNames(Vec<Option<Box<[Text]>>>);
+
+impl ArgNames {
+    #[cold]
+    fn fill(&mut self, ty: u16, info: &EventInfo) {
+        let i = usize::from(ty);
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            let names = info.params.iter().map(|p| {
+                let mut t = p.name.as_bytes().to_vec();
+                t.push(b'=');
+                Text::new(&t)
+            });
+            *slot = Some(names.collect());
+        }
+    }
+}
+
+/// [`write_args`], with the parameter names from `names`, continuing the staged line at `n`;
+/// returns the new position in `stage`.
+#[inline]
+pub(crate) fn write_args_with(
+    ctx: &EventCtx<'_>,
+    opts: &BufferOpts,
+    names: &mut ArgNames,
+    stage: &mut Stage,
+    n: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    let ty = ctx.event.event_type();
+    if is_generic(ty) {
+        return n;
+    }
+    let table = display_table(ty);
+    let Some(info) = table.event(ty) else {
+        return n;
+    };
+    if !matches!(names.0.get(usize::from(ty)), Some(Some(_))) {
+        names.fill(ty, info);
+    }
+    let texts = names.0.get(usize::from(ty)).and_then(Option::as_deref);
+    args_of(ctx, table, info, opts, texts, stage, n, out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn args_of(
+    ctx: &EventCtx<'_>,
+    table: &'static Table,
+    info: &'static EventInfo,
+    opts: &BufferOpts,
+    names: Option<&[Text]>,
+    stage: &mut Stage,
+    mut n: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    let r = Renderer {
+        ctx,
+        table,
+        opts,
+        mark: Cell::new(None),
+    };
+    let count = ctx.event.nparams().min(info.params.len());
+    // One walk over the payloads (looking each up by index would rescan the lengths).
+    let mut payloads = ctx.event.params();
+    for (i, p) in info.params.iter().enumerate().take(count) {
+        n = stage.room(n, out);
+        n = match names.and_then(|t| t.get(i)) {
+            Some(t) => stage.text(n, t, out),
+            None => {
+                let m = stage.bytes(n, p.name.as_bytes(), out);
+                let m = stage.room(m, out);
+                stage.byte(m, b'=')
+            }
+        };
+        if let Some(bytes) = payloads.next() {
+            n = stage.room(n, out);
+            n = match r.stage_param(p, bytes, stage, n, out) {
+                Some(m) => m,
+                None => {
+                    stage.flush(n, out);
+                    r.value(p, p.ty, p.fmt, decode(p.ty, bytes), out);
+                    0
+                }
+            };
+        }
+        n = stage.room(n, out);
+        n = stage.byte(n, b' ');
+    }
+    n
 }
 
 /// Index of the parameter named `name` (or given as a decimal index) in the event's schema.
@@ -149,6 +240,123 @@ impl Renderer<'_, '_> {
         self.ctx.event.tid() as i64
     }
 
+    /// The common parameters (integers, return values, pids, fds, strings) straight from
+    /// their payload, as [`decode`] and [`Renderer::value`] show them, staged at `n` (which
+    /// [`Stage::room`] returned); `None` for the others and for payloads that do not fit their
+    /// type. One dispatch on the type instead of two, and no intermediate value. Does not set
+    /// the resolved-form mark: `evt.args` does not need it.
+    #[inline]
+    fn stage_param(
+        &self,
+        info: &ParamInfo,
+        b: &[u8],
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        use ParamType as T;
+        let int = |x: i64| match info.fmt {
+            PrintFormat::Hex => Some(x as u64 & int_mask(bits_of(info.ty))),
+            PrintFormat::Oct | PrintFormat::PaddedDec => None,
+            _ => Some(x as u64),
+        };
+        Some(match info.ty {
+            T::Int8 | T::Int16 | T::Int32 | T::Int64 => {
+                let x = match info.ty {
+                    T::Int8 => i64::from(i8::from_le_bytes(exact(b)?)),
+                    T::Int16 => i64::from(i16::from_le_bytes(exact(b)?)),
+                    T::Int32 => i64::from(i32::from_le_bytes(exact(b)?)),
+                    _ => i64::from_le_bytes(exact(b)?),
+                };
+                match (info.fmt, int(x)?) {
+                    (PrintFormat::Hex, u) => stage.hex(n, u),
+                    _ => stage.i64(n, x),
+                }
+            }
+            T::Uint8 | T::Uint16 | T::Uint32 | T::Uint64 => {
+                let x = match info.ty {
+                    T::Uint8 => u64::from(u8::from_le_bytes(exact(b)?)),
+                    T::Uint16 => u64::from(u16::from_le_bytes(exact(b)?)),
+                    T::Uint32 => u64::from(u32::from_le_bytes(exact(b)?)),
+                    _ => u64::from_le_bytes(exact(b)?),
+                };
+                match info.fmt {
+                    PrintFormat::Hex => stage.hex(n, x),
+                    PrintFormat::Oct | PrintFormat::PaddedDec => return None,
+                    _ => stage.i64(n, uint_as_signed(info.ty, x)),
+                }
+            }
+            T::Errno => {
+                let x = i64::from_le_bytes(exact(b)?);
+                let n = stage.i64(n, x);
+                match errno_name(self.table, x) {
+                    Some(name) => stage_paren(stage, n, name.as_bytes(), out),
+                    None => n,
+                }
+            }
+            T::Pid | T::Pid32 => {
+                let pid = match info.ty {
+                    T::Pid => i64::from_le_bytes(exact(b)?),
+                    _ => i64::from(i32::from_le_bytes(exact(b)?)),
+                };
+                let n = stage.i64(n, pid);
+                match self.ctx.state.thread(pid) {
+                    Some(t) => stage_paren(stage, n, &t.comm, out),
+                    None => n,
+                }
+            }
+            T::Fd | T::Fd32 => {
+                let fd = match info.ty {
+                    T::Fd => i64::from_le_bytes(exact(b)?),
+                    _ => i64::from(i32::from_le_bytes(exact(b)?)),
+                };
+                self.stage_fd(fd, stage, n, out)
+            }
+            T::Charbuf if !b.is_empty() => stage.bytes(n, until_nul(b), out),
+            _ => return None,
+        })
+    }
+
+    /// [`Renderer::fd`], staged.
+    #[inline]
+    fn stage_fd(&self, fd: i64, stage: &mut Stage, n: usize, out: &mut Vec<u8>) -> usize {
+        let n = stage.i64(n, fd);
+        if fd == AT_FDCWD {
+            let n = stage.room(n, out);
+            return stage.bytes(n, b"(AT_FDCWD)", out);
+        }
+        if fd < 0 {
+            return match errno_name(self.table, fd) {
+                Some(name) => stage_paren(stage, n, name.as_bytes(), out),
+                None => n,
+            };
+        }
+        let Some(f) = self.ctx.state.fd(self.tid(), fd) else {
+            return n;
+        };
+        let mut tag = [0u8; 8];
+        let mut len = 0;
+        for c in [b'(', b'<'] {
+            tag[len] = c;
+            len += 1;
+        }
+        let c = self.type_char(f.kind);
+        len += c.encode_utf8(&mut tag[len..len + 4]).len();
+        // IP sockets show their layer-4 protocol once known.
+        if let (3..=6, Some(c)) = (f.kind, l4_char(f.l4proto)) {
+            tag[len] = c;
+            len += 1;
+        }
+        tag[len] = b'>';
+        len += 1;
+        let n = stage.room(n, out);
+        let n = stage.bytes(n, &tag[..len], out);
+        let n = stage.room(n, out);
+        let n = stage.bytes(n, &f.name, out);
+        let n = stage.room(n, out);
+        stage.byte(n, b')')
+    }
+
     fn value(
         &self,
         info: &ParamInfo,
@@ -166,18 +374,10 @@ impl Renderer<'_, '_> {
             },
             V::Raw(_) | V::CharBufArray(_) => {}
             V::Int(n) => write_int(out, n, bits_of(ty), fmt),
-            V::Uint(n) => {
-                let signed = match ty {
-                    // sysdig prints these through a signed conversion.
-                    ParamType::Uint32 => i64::from(n as u32 as i32),
-                    ParamType::Uint64 => n as i64,
-                    _ => i64::try_from(n).unwrap_or(i64::MAX),
-                };
-                match fmt {
-                    PrintFormat::Hex | PrintFormat::Oct => write_int(out, n as i64, 64, fmt),
-                    _ => write_int(out, signed, 64, fmt),
-                }
-            }
+            V::Uint(n) => match fmt {
+                PrintFormat::Hex | PrintFormat::Oct => write_int(out, n as i64, 64, fmt),
+                _ => write_int(out, uint_as_signed(ty, n), 64, fmt),
+            },
             V::Errno(n) => {
                 push_i64(out, n);
                 if n < 0 {
@@ -331,11 +531,7 @@ impl Renderer<'_, '_> {
     }
 
     fn errno_suffix(&self, n: i64, out: &mut Vec<u8>) {
-        let name = n
-            .checked_neg()
-            .and_then(|p| u32::try_from(p).ok())
-            .and_then(|p| self.table.errno_name(p));
-        if let Some(name) = name {
+        if let Some(name) = errno_name(self.table, n) {
             self.mark.set(Some(out.len()));
             paren(out, name.as_bytes());
         }
@@ -439,13 +635,8 @@ fn push_char(out: &mut Vec<u8>, c: char) {
     out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
 }
 
-fn push_i64(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-fn push_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
+use super::line::{push_hex, push_i64, push_u64, Text};
+use super::stage::Stage;
 
 fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'(');
@@ -453,19 +644,64 @@ fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b')');
 }
 
-/// An integer in its print format. `bits` is the stored width (for hex of negatives).
-fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
-    // C promotes narrow values to int: hex/octal of negatives show 32 bits.
-    let mask = if bits >= 64 {
+/// The exact-size array of a fixed-size type; `None` for any other length (as [`decode`]).
+#[inline]
+fn exact<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    b.try_into().ok()
+}
+
+/// The bytes before the first NUL, or all of them (as [`decode`]).
+#[inline]
+fn until_nul(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(n) => b.get(..n).unwrap_or(b),
+        None => b,
+    }
+}
+
+/// The name of errno `-n` for a negative return value `n`.
+fn errno_name(table: &Table, n: i64) -> Option<&'static str> {
+    if n >= 0 {
+        return None;
+    }
+    let p = u32::try_from(n.checked_neg()?).ok()?;
+    table.errno_name(p)
+}
+
+/// An unsigned parameter as sysdig prints it in decimal.
+fn uint_as_signed(ty: ParamType, n: u64) -> i64 {
+    match ty {
+        // sysdig prints these through a signed conversion.
+        ParamType::Uint32 => i64::from(n as u32 as i32),
+        ParamType::Uint64 => n as i64,
+        _ => i64::try_from(n).unwrap_or(i64::MAX),
+    }
+}
+
+/// Stage `(s)` at `n` (which [`Stage::room`] returned).
+#[inline]
+fn stage_paren(stage: &mut Stage, n: usize, s: &[u8], out: &mut Vec<u8>) -> usize {
+    let n = stage.byte(n, b'(');
+    let n = stage.bytes(n, s, out);
+    let n = stage.room(n, out);
+    stage.byte(n, b')')
+}
+
+/// The bits of an integer stored in `bits` bits shown in hex or octal: C promotes narrow
+/// values to int, so negatives show 32 bits.
+fn int_mask(bits: u32) -> u64 {
+    if bits >= 64 {
         u64::MAX
     } else {
         u64::from(u32::MAX)
-    };
-    let u = n as u64 & mask;
+    }
+}
+
+/// An integer in its print format. `bits` is the stored width (for hex of negatives).
+fn write_int(out: &mut Vec<u8>, n: i64, bits: u32, fmt: PrintFormat) {
+    let u = n as u64 & int_mask(bits);
     match fmt {
-        PrintFormat::Hex => {
-            let _ = write!(out, "{u:X}");
-        }
+        PrintFormat::Hex => push_hex(out, u),
         PrintFormat::Oct => {
             if u == 0 {
                 out.push(b'0');

@@ -2,7 +2,9 @@
 
 use crate::fields::evt::Id as E;
 use crate::fields::{self, Field, FieldId, FieldType, Scratch, TimeFormatter, Value};
+use crate::output::args::{write_args_with, ArgNames};
 use crate::output::format::{Format, Part};
+use crate::output::stage::Stage;
 use crate::session::EventCtx;
 
 /// How `evt.outputtime` is shown (sysdig's `-t`).
@@ -36,14 +38,52 @@ pub struct LineWriter {
     /// Buffer for formatted values, with the buffer rendering options (`-A/-x/-X/-b`).
     pub scratch: Scratch,
     ts_prefix: TsPrefix,
+    type_names: TypeNames,
+    arg_names: ArgNames,
+}
+
+/// `evt.type` of each event type code seen, as [`Text`] (generic syscall events excepted:
+/// their name comes from a parameter).
+#[derive(Debug, Default)]
+struct TypeNames(Vec<Option<Text>>);
+
+impl TypeNames {
+    #[inline]
+    fn stage(
+        &mut self,
+        ev: &scap::Event<'_>,
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        let ty = ev.event_type();
+        if ty > 1 {
+            if let Some(Some(t)) = self.0.get(usize::from(ty)) {
+                return stage.text(n, t, out);
+            }
+            self.fill(ev);
+        }
+        stage.bytes(n, fields::evt::event_type_name(ev).as_bytes(), out)
+    }
+
+    #[cold]
+    fn fill(&mut self, ev: &scap::Event<'_>) {
+        let i = usize::from(ev.event_type());
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = Some(Text::new(fields::evt::event_type_name(ev).as_bytes()));
+        }
+    }
 }
 
 #[derive(Debug)]
 enum LinePart {
-    Literal(Vec<u8>),
+    Literal(Text),
     Field(Field),
-    /// A field that always has a value shown as a plain number or name: written straight
-    /// from the event, skipping the generic extract-and-render path (same text).
+    /// A field written straight from the event and state, skipping the generic
+    /// extract-and-render path (same text).
     Fast(Fast),
 }
 
@@ -55,41 +95,129 @@ enum Fast {
     Tid,
     Dir,
     Type,
+    /// `evt.outputtime`, in any `-t` mode.
+    Outputtime,
+    /// `evt.time`.
+    Time,
+    /// `proc.name`.
+    ProcName,
+    /// `evt.info` and `evt.args`.
+    Args,
+}
+
+/// What [`Fast::write`] needs besides the event.
+struct FastState<'w> {
+    ts_prefix: &'w mut TsPrefix,
+    time: &'w mut TimeFormatter,
+    time_mode: TimeMode,
+    last_shown_ts: Option<u64>,
+    scratch: &'w Scratch,
+    type_names: &'w mut TypeNames,
+    arg_names: &'w mut ArgNames,
 }
 
 impl Fast {
     fn of(f: &Field) -> Option<Fast> {
         use crate::fields::thread::Id as T;
-        if f.arg.is_some() {
+        if f.arg.is_some() || f.plugin.is_some() {
             return None;
         }
-        Some(match f.def.id {
+        let fast = match f.def.id {
             FieldId::Evt(E::Num) => Fast::Num,
             FieldId::Evt(E::Rawtime) => Fast::Rawtime,
             FieldId::Evt(E::Cpu) => Fast::Cpu,
             FieldId::Evt(E::Dir) => Fast::Dir,
             FieldId::Evt(E::Type) => Fast::Type,
+            FieldId::Evt(E::Outputtime) => Fast::Outputtime,
+            FieldId::Evt(E::Time) => Fast::Time,
+            FieldId::Evt(E::Info | E::Args) => Fast::Args,
             FieldId::Thread(T::Tid) => Fast::Tid,
+            FieldId::Thread(T::Name) => Fast::ProcName,
             _ => return None,
-        })
+        };
+        // Raw byte fields are shown filtered (see `write_value`); these are written as is.
+        let text_as_is = matches!(fast, Fast::ProcName | Fast::Args);
+        if text_as_is && f.ty() == FieldType::Bytes {
+            return None;
+        }
+        Some(fast)
     }
 
+    /// Write the field, staging it in `stage` at `n` when it is short; returns the new
+    /// position, or `None` when the field has no value.
     #[inline]
-    fn write(self, ctx: &EventCtx<'_>, prefix: &mut TsPrefix, out: &mut Vec<u8>) {
+    fn write(
+        self,
+        ctx: &EventCtx<'_>,
+        st: &mut FastState<'_>,
+        stage: &mut Stage,
+        n: usize,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
         let ev = &ctx.event;
-        match self {
-            Fast::Num => push_u64(out, ctx.num),
-            Fast::Rawtime => prefix.push(out, ev.ts()),
-            Fast::Cpu => push_u64(out, u64::from(ev.cpu())),
+        let n = stage.room(n, out);
+        Some(match self {
+            Fast::Num => stage.u64(n, ctx.num),
+            Fast::Rawtime => st.ts_prefix.stage(stage, n, ev.ts()),
+            Fast::Cpu => stage.u64(n, u64::from(ev.cpu())),
             // Plugin events carry tid u64::MAX, which shows as -1.
-            Fast::Tid => push_i64(out, ev.tid() as i64),
-            Fast::Dir => out.push(match ev.direction() {
-                scap::table::Direction::Enter => b'>',
-                scap::table::Direction::Exit => b'<',
-            }),
-            Fast::Type => put(out, fields::evt::event_type_name(ev).as_bytes()),
-        }
+            Fast::Tid => stage.i64(n, ev.tid() as i64),
+            Fast::Dir => stage.byte(
+                n,
+                match ev.direction() {
+                    scap::table::Direction::Enter => b'>',
+                    scap::table::Direction::Exit => b'<',
+                },
+            ),
+            Fast::Type => st.type_names.stage(ev, stage, n, out),
+            Fast::Outputtime if st.time_mode == TimeMode::Human => {
+                stage_time(st.time, ev.ts(), stage, n, out)
+            }
+            Fast::Time => stage_time(st.time, ev.ts(), stage, n, out),
+            Fast::Outputtime => {
+                let mode = match st.time_mode {
+                    // Delta from the previous line shown rather than the previous event.
+                    TimeMode::DeltaShown => {
+                        TimeMode::DeltaFrom(st.last_shown_ts.unwrap_or(ev.ts()))
+                    }
+                    m => m,
+                };
+                stage.flush(n, out);
+                write_outputtime(st.time, mode, ctx, out);
+                0
+            }
+            Fast::ProcName => {
+                let t = ctx.state.thread(ev.tid() as i64)?;
+                stage.bytes(n, &t.comm, out)
+            }
+            Fast::Args => write_args_with(ctx, &st.scratch.opts, st.arg_names, stage, n, out),
+        })
     }
+}
+
+/// Stage the local time of `ts` as `HH:MM:SS.nnnnnnnnn`.
+#[inline]
+fn stage_time(
+    time: &mut TimeFormatter,
+    ts: u64,
+    stage: &mut Stage,
+    n: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    const E8: u64 = 100_000_000;
+    let clock = time.clock(ts, false);
+    let ns = ts % 1_000_000_000;
+    let n = match clock.first_chunk::<8>() {
+        // Always 8 bytes (`HH:MM:SS`); anything else is copied as is.
+        Some(c) if clock.len() == 8 => stage.word(n, u64::from_le_bytes(*c)),
+        _ => {
+            let n = stage.bytes(n, clock, out);
+            stage.room(n, out)
+        }
+    };
+    let n = stage.byte(n, b'.');
+    let n = stage.byte(n, b'0' + (ns / E8) as u8);
+    stage.word(n, ascii8(ns % E8))
 }
 
 /// The digits of a timestamp above its last 8, kept from the previous event: they change
@@ -103,7 +231,34 @@ struct TsPrefix {
 }
 
 impl TsPrefix {
+    /// Stage `ts` in decimal (at most 20 digits).
     #[inline]
+    fn stage(&mut self, stage: &mut Stage, n: usize, ts: u64) -> usize {
+        const E8: u64 = 100_000_000;
+        let high = ts / E8;
+        if high == 0 || high >= 1_000_000_000_000 {
+            return stage.u64(n, ts);
+        }
+        if high != self.high {
+            self.fill(high);
+        }
+        let n = stage.text(n, &Text::Short(self.text, self.len), &mut Vec::new());
+        stage.word(n, ascii8(ts % E8))
+    }
+
+    #[cold]
+    fn fill(&mut self, high: u64) {
+        let mut text = Vec::with_capacity(32);
+        push_u64(&mut text, high);
+        self.len = text.len();
+        text.resize(16, 0);
+        if let Ok(t) = <[u8; 16]>::try_from(text.as_slice()) {
+            self.text = t;
+            self.high = high;
+        }
+    }
+
+    #[cfg(test)]
     fn push(&mut self, out: &mut Vec<u8>, ts: u64) {
         const E8: u64 = 100_000_000;
         let high = ts / E8;
@@ -136,7 +291,7 @@ impl LineWriter {
             .parts
             .iter()
             .map(|p| match p {
-                Part::Literal(s) => LinePart::Literal(s.as_bytes().to_vec()),
+                Part::Literal(s) => LinePart::Literal(Text::new(s.as_bytes())),
                 Part::Field { def, arg, plugin } => {
                     let f = Field {
                         def,
@@ -158,6 +313,8 @@ impl LineWriter {
             time_mode: TimeMode::default(),
             scratch: Scratch::default(),
             ts_prefix: TsPrefix::default(),
+            type_names: TypeNames::default(),
+            arg_names: ArgNames::default(),
         }
     }
 
@@ -165,33 +322,79 @@ impl LineWriter {
     /// `out` as it was, when the format has no `*` and a field has no value: sysdig skips
     /// such events.
     pub fn write(&mut self, ctx: &EventCtx<'_>, out: &mut Vec<u8>) -> bool {
+        let LineWriter {
+            last_shown_ts,
+            parts,
+            print_all,
+            time,
+            time_mode,
+            scratch,
+            ts_prefix,
+            type_names,
+            arg_names,
+        } = self;
         let start = out.len();
-        out.reserve(256);
-        for part in &self.parts {
-            match part {
-                LinePart::Literal(l) => put(out, l),
-                LinePart::Fast(f) => f.write(ctx, &mut self.ts_prefix, out),
-                LinePart::Field(f) => match fields::extract(ctx, f, &mut self.scratch) {
-                    Some(v) => {
-                        let mode = match self.time_mode {
-                            // Delta from the previous line shown rather than the previous event.
-                            TimeMode::DeltaShown => {
-                                TimeMode::DeltaFrom(self.last_shown_ts.unwrap_or(ctx.event.ts()))
-                            }
-                            m => m,
-                        };
-                        render(&mut self.time, mode, ctx, f, v, out)
+        let mut stage = Stage::new();
+        let mut n = 0;
+        for part in parts.iter() {
+            let shown = match part {
+                LinePart::Literal(l) => {
+                    n = stage.room(n, out);
+                    n = stage.text(n, l, out);
+                    true
+                }
+                LinePart::Fast(f) => {
+                    let mut st = FastState {
+                        ts_prefix,
+                        time,
+                        time_mode: *time_mode,
+                        last_shown_ts: *last_shown_ts,
+                        scratch,
+                        type_names,
+                        arg_names,
+                    };
+                    match f.write(ctx, &mut st, &mut stage, n, out) {
+                        Some(m) => {
+                            n = m;
+                            true
+                        }
+                        None => false,
                     }
-                    None if self.print_all => out.extend_from_slice(b"<NA>"),
-                    None => {
-                        out.truncate(start);
-                        return false;
+                }
+                LinePart::Field(f) => {
+                    stage.flush(n, out);
+                    n = 0;
+                    match fields::extract(ctx, f, scratch) {
+                        Some(v) => {
+                            let mode = match *time_mode {
+                                // Delta from the previous line shown rather than the previous
+                                // event.
+                                TimeMode::DeltaShown => {
+                                    TimeMode::DeltaFrom(last_shown_ts.unwrap_or(ctx.event.ts()))
+                                }
+                                m => m,
+                            };
+                            render(time, mode, ctx, f, v, out);
+                            true
+                        }
+                        None => false,
                     }
-                },
+                }
+            };
+            if !shown {
+                if *print_all {
+                    n = stage.room(n, out);
+                    n = stage.bytes(n, b"<NA>", out);
+                } else {
+                    out.truncate(start);
+                    return false;
+                }
             }
         }
-        out.push(b'\n');
-        self.last_shown_ts = Some(ctx.event.ts());
+        n = stage.room(n, out);
+        n = stage.byte(n, b'\n');
+        stage.flush(n, out);
+        *last_shown_ts = Some(ctx.event.ts());
         true
     }
 }
@@ -212,43 +415,97 @@ pub(crate) fn render(
         FieldId::Evt(E::Datetime) => write_time(time, ts, out, true, true),
         FieldId::Evt(E::DatetimeS) => write_time(time, ts, out, false, true),
         FieldId::Evt(E::TimeIso) => write_iso(time, ts, out),
-        FieldId::Evt(E::Outputtime) => match mode {
-            TimeMode::Human => write_time(time, ts, out, true, false),
-            TimeMode::Absolute => write_secs(ts, out),
-            TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
-            TimeMode::Delta | TimeMode::DeltaShown => {
-                write_secs(ts.saturating_sub(ctx.prev_ts), out)
-            }
-            TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
-        },
+        FieldId::Evt(E::Outputtime) => write_outputtime(time, mode, ctx, out),
         _ => write_value(f.ty(), v, out),
     }
 }
 
-/// Append `bytes`; short pieces (most fields and separators) are copied inline, which
-/// avoids a `memcpy` call per piece on the hot path.
+/// `evt.outputtime` in `mode`.
 #[inline]
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.len() <= 16 {
-        out.extend(bytes.iter().copied());
-    } else {
-        out.extend_from_slice(bytes);
+fn write_outputtime(
+    time: &mut TimeFormatter,
+    mode: TimeMode,
+    ctx: &EventCtx<'_>,
+    out: &mut Vec<u8>,
+) {
+    let ts = ctx.event.ts();
+    match mode {
+        TimeMode::Human => write_time(time, ts, out, true, false),
+        TimeMode::Absolute => write_secs(ts, out),
+        TimeMode::Relative => write_secs(ts.saturating_sub(ctx.first_ts), out),
+        TimeMode::Delta | TimeMode::DeltaShown => write_secs(ts.saturating_sub(ctx.prev_ts), out),
+        TimeMode::DeltaFrom(prev) => write_secs(ts.saturating_sub(prev), out),
     }
 }
 
-/// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
+/// Bytes written often (separators, names), kept zero-padded to 16 bytes when they fit:
+/// appending them is then one fixed-size copy.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// Up to 16 bytes, padded, and the length.
+    Short([u8; 16], usize),
+    /// Longer text.
+    Long(Box<[u8]>),
+}
+
+impl Text {
+    pub(crate) fn new(bytes: &[u8]) -> Text {
+        let mut a = [0u8; 16];
+        match a.get_mut(..bytes.len()) {
+            Some(d) => {
+                d.copy_from_slice(bytes);
+                Text::Short(a, bytes.len())
+            }
+            None => Text::Long(bytes.into()),
+        }
+    }
+}
+
+/// Append `bytes`. Short pieces (most fields and separators) go as two overlapping
+/// fixed-size stores straight into `out`: no `memcpy` call, no per-byte loop, and nothing
+/// assembled on the stack first (reading back small stores as one wide load stalls).
+#[inline]
+pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    let at = out.len();
+    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        if n > 16 {
+            out.extend_from_slice(bytes);
+            return;
+        }
+        out.extend_from_slice(lo);
+        out.truncate(at + n - 8);
+        out.extend_from_slice(hi);
+    } else if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        out.extend_from_slice(lo);
+        out.truncate(at + n - 4);
+        out.extend_from_slice(hi);
+    } else {
+        for &c in bytes {
+            out.push(c);
+        }
+    }
+}
+
+/// The 8 decimal digits of `x < 10^8` as values 0-9 (not ASCII), first digit in the lowest
+/// byte.
 ///
 /// Computed in a register (SIMD within a register: 4-digit halves, then 2-digit quarters,
 /// then digits): writing digits one by one into a buffer and copying it out stalls on the
 /// store-to-load forwarding.
 #[inline]
-fn ascii8(x: u64) -> u64 {
+pub(crate) fn digits8(x: u64) -> u64 {
     let v = (x / 10_000) | ((x % 10_000) << 32);
     let q = ((v * 10_486) >> 20) & 0x0000_007F_0000_007F;
     let v = q | ((v - q * 100) << 16);
     let t = ((v * 103) >> 10) & 0x000F_000F_000F_000F;
-    let v = t | ((v - t * 10) << 8);
-    v | 0x3030_3030_3030_3030
+    t | ((v - t * 10) << 8)
+}
+
+/// The 8 decimal digits of `x < 10^8` as ASCII, first digit in the lowest byte.
+#[inline]
+fn ascii8(x: u64) -> u64 {
+    digits8(x) | 0x3030_3030_3030_3030
 }
 
 /// Append the last `keep` digits (1..=8) of an [`ascii8`] group.
@@ -260,25 +517,69 @@ fn push_group(out: &mut Vec<u8>, digits: u64, keep: usize) {
     out.truncate(at + keep);
 }
 
+/// Append `0 < x < 10^8` in decimal: its leading zeros are the zero bytes at the bottom of
+/// [`digits8`].
+#[inline]
+fn push_digits(out: &mut Vec<u8>, x: u64) {
+    let d = digits8(x);
+    let zeros = (d.trailing_zeros() / 8) as usize;
+    let at = out.len();
+    out.extend_from_slice(&((d | 0x3030_3030_3030_3030) >> (8 * zeros)).to_le_bytes());
+    out.truncate(at + 8 - zeros);
+}
+
 /// Append `n` in decimal.
 #[inline]
 pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     const E8: u64 = 100_000_000;
-    const E16: u64 = E8 * E8;
     if n < 10 {
         out.push(b'0' + n as u8);
-        return;
-    }
-    let len = decimal_len(n);
-    if n < E8 {
-        push_group(out, ascii8(n), len);
-    } else if n < E16 {
-        push_group(out, ascii8(n / E8), len - 8);
-        push_group(out, ascii8(n % E8), 8);
+    } else if n < E8 {
+        push_digits(out, n);
     } else {
-        push_group(out, ascii8(n / E16), len - 16);
+        push_large(out, n);
+    }
+}
+
+/// [`push_u64`] of `n >= 10^8` (rare: kept out of line so that the common path inlines).
+#[inline(never)]
+fn push_large(out: &mut Vec<u8>, n: u64) {
+    const E8: u64 = 100_000_000;
+    const E16: u64 = E8 * E8;
+    if n < E16 {
+        push_digits(out, n / E8);
+    } else {
+        push_digits(out, n / E16);
         push_group(out, ascii8(n / E8 % E8), 8);
-        push_group(out, ascii8(n % E8), 8);
+    }
+    push_group(out, ascii8(n % E8), 8);
+}
+
+/// The 8 hexadecimal digits (uppercase) of `x` as ASCII, first digit in the lowest byte.
+#[inline]
+pub(crate) fn hex8(x: u32) -> u64 {
+    const LO: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let v = u64::from(x);
+    // Spread the nibbles one per byte, lowest nibble in the lowest byte, then reverse.
+    let v = ((v & 0xFFFF_0000) << 16) | (v & 0xFFFF);
+    let v = ((v & 0x0000_FF00_0000_FF00) << 8) | (v & 0x0000_00FF_0000_00FF);
+    let v = (((v & 0x00F0_00F0_00F0_00F0) << 4) | (v & 0x000F_000F_000F_000F)) & LO;
+    let v = v.swap_bytes();
+    // Bytes from 10 up move from after '9' to 'A'.
+    let letters = ((v + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    v + 0x3030_3030_3030_3030 + letters * 7
+}
+
+/// Append `n` in uppercase hexadecimal, as `{n:X}`.
+#[inline]
+pub(crate) fn push_hex(out: &mut Vec<u8>, n: u64) {
+    let len = ((67 - (n | 1).leading_zeros()) / 4) as usize;
+    let high = (n >> 32) as u32;
+    if high == 0 {
+        push_group(out, hex8(n as u32), len);
+    } else {
+        push_group(out, hex8(high), len - 8);
+        push_group(out, hex8(n as u32), 8);
     }
 }
 
@@ -336,6 +637,9 @@ fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     push_u64(out, n);
 }
 
+/// Local time of `ts` as `HH:MM:SS` (with `YYYY-MM-DD ` before when `date`), then
+/// `.nnnnnnnnn` when `nanos`.
+#[inline]
 pub(crate) fn write_time(
     t: &mut TimeFormatter,
     ts: u64,
@@ -343,24 +647,31 @@ pub(crate) fn write_time(
     nanos: bool,
     date: bool,
 ) {
-    let lt = t.local(ts);
-    if date {
-        push_padded(out, lt.year.max(0) as u64, 4);
-        out.push(b'-');
-        push_padded(out, u64::from(lt.month), 2);
-        out.push(b'-');
-        push_padded(out, u64::from(lt.day), 2);
-        out.push(b' ');
+    const E8: u64 = 100_000_000;
+    let clock = t.clock(ts, date);
+    if let (true, Some(c)) = (nanos, clock.first_chunk::<8>()) {
+        if clock.len() == 8 {
+            // `HH:MM:SS.nnnnnnnnn` as three fixed-size pieces.
+            let ns = ts % 1_000_000_000;
+            out.extend_from_slice(c);
+            out.extend_from_slice(&[b'.', b'0' + (ns / E8) as u8]);
+            out.extend_from_slice(&ascii8(ns % E8).to_le_bytes());
+            return;
+        }
     }
-    push_padded(out, u64::from(lt.hour), 2);
-    out.push(b':');
-    push_padded(out, u64::from(lt.min), 2);
-    out.push(b':');
-    push_padded(out, u64::from(lt.sec), 2);
+    put(out, clock);
     if nanos {
-        out.push(b'.');
-        push_padded(out, u64::from(lt.nanos), 9);
+        push_nanos(out, ts % 1_000_000_000);
     }
+}
+
+/// `.` and the 9 digits of `ns < 10^9`.
+#[inline]
+fn push_nanos(out: &mut Vec<u8>, ns: u64) {
+    const E8: u64 = 100_000_000;
+    out.push(b'.');
+    out.push(b'0' + (ns / E8 % 10) as u8);
+    push_group(out, ascii8(ns % E8), 8);
 }
 
 fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
@@ -387,8 +698,7 @@ fn write_iso(t: &mut TimeFormatter, ts: u64, out: &mut Vec<u8>) {
 
 fn write_secs(ns: u64, out: &mut Vec<u8>) {
     push_u64(out, ns / 1_000_000_000);
-    out.push(b'.');
-    push_padded(out, ns % 1_000_000_000, 9);
+    push_nanos(out, ns % 1_000_000_000);
 }
 
 #[cfg(test)]
@@ -415,6 +725,21 @@ mod tests {
             let mut out = Vec::new();
             p.push(&mut out, ts);
             assert_eq!(out, ts.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn hex_as_format_writes_it() {
+        let mut cases = vec![0u64, 1, 9, 10, 15, 16, 255, 256, u64::MAX, u64::MAX - 1];
+        for sh in 0..64 {
+            cases.extend([1u64 << sh, (1u64 << sh) - 1, (1u64 << sh) + 1]);
+        }
+        cases.extend(0..70_000);
+        cases.extend((0..100_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        for n in cases {
+            let mut out = b"x".to_vec();
+            push_hex(&mut out, n);
+            assert_eq!(out, format!("x{n:X}").into_bytes());
         }
     }
 

@@ -4,6 +4,7 @@ pub mod args;
 mod format;
 mod json;
 mod line;
+mod stage;
 mod stdsort;
 mod summary;
 

@@ -162,6 +162,7 @@ impl<'a> ParamValue<'a> {
 }
 
 /// Decode one parameter payload as type `ty`. Never fails: see the module docs.
+#[inline]
 pub fn decode(ty: ParamType, bytes: &[u8]) -> ParamValue<'_> {
     if bytes.is_empty() {
         return ParamValue::Empty;
@@ -170,6 +171,7 @@ pub fn decode(ty: ParamType, bytes: &[u8]) -> ParamValue<'_> {
 }
 
 /// `None` means "does not fit `ty`"; the caller turns that into `Raw`.
+#[inline]
 fn decode_typed(ty: ParamType, b: &[u8]) -> Option<ParamValue<'_>> {
     use ParamType as T;
     use ParamValue as V;
