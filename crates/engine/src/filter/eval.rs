@@ -27,8 +27,12 @@ impl Scratch {
 
     fn reset(&mut self, slots: usize) {
         self.vals.clear();
-        self.slots.clear();
-        self.slots.resize(slots, None);
+        if self.slots.len() == slots {
+            self.slots.fill(None);
+        } else {
+            self.slots.clear();
+            self.slots.resize(slots, None);
+        }
         self.stack.clear();
     }
 }

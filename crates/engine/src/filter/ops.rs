@@ -164,6 +164,10 @@ pub(crate) fn pred_const(pred: Pred, v: &Value<'_>, c: &Const, cstr: bool, tmp: 
 
 fn eq_const(v: &Value<'_>, c: &Const, cstr: bool) -> bool {
     match (v, c) {
+        (Value::Bytes(t), Const::Bytes(b)) if cstr => {
+            // Equal up to the first NUL, without searching for it: the constant holds none.
+            t.starts_with(b) && t.get(b.len()).is_none_or(|&c| c == 0) && !b.contains(&0)
+        }
         (Value::Bytes(_), Const::Bytes(b)) => text(v, cstr) == Some(&**b),
         (Value::Bool(x), Const::Bool(y)) => x == y,
         (Value::Ip(a), Const::Ip(b)) => a == b,

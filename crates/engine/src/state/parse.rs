@@ -667,7 +667,9 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             if res.is_some_and(|r| r < 0) {
                 return;
             }
-            if let Some(fd) = int(arg(ev, en, "fd")) {
+            // The enter's fd is kept decoded (Action::EXIT_FD): no lookup by name.
+            let fd = int(find(ev, "fd")).or_else(|| en.and_then(|e| e.fd));
+            if let Some(fd) = fd {
                 state.event_fd = Some(fd);
                 let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
                 state.fd_to_remove = Some((pid, fd));
@@ -905,16 +907,17 @@ fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, 
         .get(&tid)
         .map(|t| t.cwd.as_slice())
         .unwrap_or_default();
-    let dir: Vec<u8> = if matches!(name, "openat" | "openat2") && dirfd != AT_FDCWD {
-        let mut d = state
-            .fd(tid, dirfd)
-            .map(|f| f.name.clone())
-            .unwrap_or_default();
-        paths::ensure_trailing_slash(&mut d);
-        d
-    } else {
-        cwd.to_vec()
-    };
+    let dir: std::borrow::Cow<'_, [u8]> =
+        if matches!(name, "openat" | "openat2") && dirfd != AT_FDCWD {
+            let mut d = state
+                .fd(tid, dirfd)
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
+            paths::ensure_trailing_slash(&mut d);
+            d.into()
+        } else {
+            cwd.into()
+        };
     let mut f = Fd {
         kind: if flags & O_DIRECTORY != 0 {
             fd_kind::DIRECTORY
