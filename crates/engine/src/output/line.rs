@@ -78,9 +78,17 @@ impl TypeNames {
     }
 }
 
+/// A field with the literal text before it (one step per field rather than two).
 #[derive(Debug)]
-enum LinePart {
-    Literal(Text),
+struct LinePart {
+    pre: Text,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// No field: the text after the last field, with the newline.
+    End,
     Field(Field),
     /// A field written straight from the event and state, skipping the generic
     /// extract-and-render path (same text).
@@ -287,24 +295,31 @@ impl TsPrefix {
 impl LineWriter {
     /// Prepare `format` for rendering.
     pub fn new(format: &Format) -> LineWriter {
-        let parts = format
-            .parts
-            .iter()
-            .map(|p| match p {
-                Part::Literal(s) => LinePart::Literal(Text::new(s.as_bytes())),
+        let mut parts = Vec::new();
+        let mut text = Vec::new();
+        for p in &format.parts {
+            match p {
+                Part::Literal(s) => text.extend_from_slice(s.as_bytes()),
                 Part::Field { def, arg, plugin } => {
                     let f = Field {
                         def,
                         arg: arg.as_deref().map(Into::into),
                         plugin: plugin.clone(),
                     };
-                    match Fast::of(&f) {
-                        Some(fast) => LinePart::Fast(fast),
-                        None => LinePart::Field(f),
-                    }
+                    let kind = match Fast::of(&f) {
+                        Some(fast) => Kind::Fast(fast),
+                        None => Kind::Field(f),
+                    };
+                    let pre = Text::new(&std::mem::take(&mut text));
+                    parts.push(LinePart { pre, kind });
                 }
-            })
-            .collect();
+            }
+        }
+        text.push(b'\n');
+        parts.push(LinePart {
+            pre: Text::new(&text),
+            kind: Kind::End,
+        });
         LineWriter {
             last_shown_ts: None,
             parts,
@@ -337,13 +352,11 @@ impl LineWriter {
         let mut stage = Stage::new();
         let mut n = 0;
         for part in parts.iter() {
-            let shown = match part {
-                LinePart::Literal(l) => {
-                    n = stage.room(n, out);
-                    n = stage.text(n, l, out);
-                    true
-                }
-                LinePart::Fast(f) => {
+            n = stage.room(n, out);
+            n = stage.text(n, &part.pre, out);
+            let shown = match &part.kind {
+                Kind::End => true,
+                Kind::Fast(f) => {
                     let mut st = FastState {
                         ts_prefix,
                         time,
@@ -361,7 +374,7 @@ impl LineWriter {
                         None => false,
                     }
                 }
-                LinePart::Field(f) => {
+                Kind::Field(f) => {
                     stage.flush(n, out);
                     n = 0;
                     match fields::extract(ctx, f, scratch) {
@@ -391,8 +404,6 @@ impl LineWriter {
                 }
             }
         }
-        n = stage.room(n, out);
-        n = stage.byte(n, b'\n');
         stage.flush(n, out);
         *last_shown_ts = Some(ctx.event.ts());
         true
