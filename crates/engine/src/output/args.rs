@@ -313,6 +313,40 @@ impl Renderer<'_, '_> {
                 self.stage_fd(fd, stage, n, out)
             }
             T::Charbuf if !b.is_empty() => stage.bytes(n, until_nul(b), out),
+            T::Flags8
+            | T::Flags16
+            | T::Flags32
+            | T::Enumflags8
+            | T::Enumflags16
+            | T::Enumflags32 => {
+                let x = match b.len() {
+                    1 => u32::from(u8::from_le_bytes(exact(b)?)),
+                    2 => u32::from(u16::from_le_bytes(exact(b)?)),
+                    _ => u32::from_le_bytes(exact(b)?),
+                };
+                let width = match info.ty {
+                    T::Flags8 | T::Enumflags8 => 1,
+                    T::Flags16 | T::Enumflags16 => 2,
+                    _ => 4,
+                };
+                if b.len() != width {
+                    return None;
+                }
+                let hits = match info.info {
+                    ParamExtra::Flags(t)
+                        if matches!(info.ty, T::Flags8 | T::Flags16 | T::Flags32) =>
+                    {
+                        Some((t.entries, flag_hits(t.entries, x)?))
+                    }
+                    ParamExtra::Flags(t) => Some((t.entries, enum_hits(t.entries, x)?)),
+                    _ => None,
+                };
+                let n = stage.u64(n, u64::from(x));
+                match hits {
+                    Some((entries, hits)) => stage_names(entries, hits, stage, n, out),
+                    None => n,
+                }
+            }
             _ => return None,
         })
     }
@@ -748,6 +782,67 @@ fn write_flag_names(entries: &[(&str, u32)], orig: u32, out: &mut Vec<u8>) {
     }
 }
 
+/// The entries [`write_flag_names`] names for `orig`, as a bitmask of their indices (`None`
+/// when the table is too long for one).
+fn flag_hits(entries: &[(&str, u32)], orig: u32) -> Option<u64> {
+    if entries.len() > 64 {
+        return None;
+    }
+    let mut rem = orig;
+    let mut hits = 0u64;
+    for (i, (_, v)) in entries.iter().enumerate() {
+        if *v == orig {
+            hits |= 1 << i;
+            break;
+        }
+        if (*v == 0 && orig == 0) || (*v != 0 && rem & *v == *v && rem != 0) {
+            hits |= 1 << i;
+            rem &= !*v;
+        }
+    }
+    Some(hits)
+}
+
+/// The entries equal to the enum value `value`, as a bitmask of their indices (`None` when
+/// the table is too long for one).
+fn enum_hits(entries: &[(&str, u32)], value: u32) -> Option<u64> {
+    if entries.len() > 64 {
+        return None;
+    }
+    let hits = entries.iter().enumerate().filter(|(_, (_, v))| *v == value);
+    Some(hits.fold(0, |h, (i, _)| h | 1 << i))
+}
+
+/// Stage `(A|B|...)`, the names of the entries in `hits`; nothing when there are none.
+fn stage_names(
+    entries: &[(&str, u32)],
+    mut hits: u64,
+    stage: &mut Stage,
+    n: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    if hits == 0 {
+        return n;
+    }
+    let mut n = stage.byte(n, b'(');
+    let mut sep = false;
+    while hits != 0 {
+        let i = hits.trailing_zeros() as usize;
+        hits &= hits - 1;
+        if let Some((name, _)) = entries.get(i) {
+            if sep {
+                n = stage.room(n, out);
+                n = stage.byte(n, b'|');
+            }
+            sep = true;
+            n = stage.room(n, out);
+            n = stage.bytes(n, name.as_bytes(), out);
+        }
+    }
+    n = stage.room(n, out);
+    stage.byte(n, b')')
+}
+
 /// `base` joined with the relative path `rel`, normalised (`.`, `..`, repeated `/`).
 fn join_path(base: &[u8], rel: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
@@ -999,6 +1094,55 @@ mod tests {
         assert_eq!(r(&long, BufMode::Dots).len(), 80);
         assert!(r(&long, BufMode::Dots).ends_with("aaa..."));
         assert_eq!(r(&long[..80], BufMode::Dots).len(), 80);
+    }
+
+    #[test]
+    fn staged_flag_names_match() {
+        let mut tables: Vec<&scap::table::FlagTable> = Vec::new();
+        for t in [scap::table::CURRENT, scap::table::SYSDIG_0_29] {
+            for e in t.events {
+                for p in e.params {
+                    if let ParamExtra::Flags(f) = p.info {
+                        tables.push(f);
+                    }
+                }
+            }
+        }
+        assert!(!tables.is_empty());
+        for t in tables {
+            let mut values: Vec<u32> = vec![0, 1, 2, 3, u32::MAX, 0x8000_0000];
+            values.extend(t.entries.iter().map(|e| e.1));
+            values.extend(t.entries.iter().map(|e| e.1 | 1));
+            values.extend(t.entries.windows(2).map(|w| w[0].1 | w[1].1));
+            values.extend(t.entries.windows(3).map(|w| w[0].1 | w[2].1 | 0x100));
+            for v in values {
+                let mut want = Vec::new();
+                write_flag_names(t.entries, v, &mut want);
+                let hits = flag_hits(t.entries, v).unwrap();
+                let mut stage = Stage::new();
+                let mut got = Vec::new();
+                let n = stage_names(t.entries, hits, &mut stage, 0, &mut got);
+                stage.flush(n, &mut got);
+                assert_eq!(got, want, "{} {v:#x}", t.name);
+                // Enums: every entry equal to the value.
+                let names: Vec<&str> = t.entries.iter().filter(|e| e.1 == v).map(|e| e.0).collect();
+                let want = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("({})", names.join("|"))
+                };
+                let mut got = Vec::new();
+                let n = stage_names(
+                    t.entries,
+                    enum_hits(t.entries, v).unwrap(),
+                    &mut stage,
+                    0,
+                    &mut got,
+                );
+                stage.flush(n, &mut got);
+                assert_eq!(String::from_utf8(got).unwrap(), want);
+            }
+        }
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct LineWriter {
     ts_prefix: TsPrefix,
     type_names: TypeNames,
     arg_names: ArgNames,
+    /// The parts are the default format's (every field fast): written by
+    /// [`write_default`], without a dispatch per field.
+    default_shape: bool,
 }
 
 /// `evt.type` of each event type code seen, as [`Text`] (generic syscall events excepted:
@@ -78,16 +81,24 @@ impl TypeNames {
     }
 }
 
+/// A field with the literal text before it (one step per field rather than two).
 #[derive(Debug)]
-enum LinePart {
-    Literal(Text),
+struct LinePart {
+    pre: Text,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// No field: the text after the last field, with the newline.
+    End,
     Field(Field),
     /// A field written straight from the event and state, skipping the generic
     /// extract-and-render path (same text).
     Fast(Fast),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fast {
     Num,
     Rawtime,
@@ -145,7 +156,7 @@ impl Fast {
 
     /// Write the field, staging it in `stage` at `n` when it is short; returns the new
     /// position, or `None` when the field has no value.
-    #[inline]
+    #[inline(always)]
     fn write(
         self,
         ctx: &EventCtx<'_>,
@@ -287,24 +298,45 @@ impl TsPrefix {
 impl LineWriter {
     /// Prepare `format` for rendering.
     pub fn new(format: &Format) -> LineWriter {
-        let parts = format
-            .parts
-            .iter()
-            .map(|p| match p {
-                Part::Literal(s) => LinePart::Literal(Text::new(s.as_bytes())),
+        let mut parts = Vec::new();
+        let mut text = Vec::new();
+        for p in &format.parts {
+            match p {
+                Part::Literal(s) => text.extend_from_slice(s.as_bytes()),
                 Part::Field { def, arg, plugin } => {
                     let f = Field {
                         def,
                         arg: arg.as_deref().map(Into::into),
                         plugin: plugin.clone(),
                     };
-                    match Fast::of(&f) {
-                        Some(fast) => LinePart::Fast(fast),
-                        None => LinePart::Field(f),
-                    }
+                    let kind = match Fast::of(&f) {
+                        Some(fast) => Kind::Fast(fast),
+                        None => Kind::Field(f),
+                    };
+                    let pre = Text::new(&std::mem::take(&mut text));
+                    parts.push(LinePart { pre, kind });
                 }
+            }
+        }
+        text.push(b'\n');
+        parts.push(LinePart {
+            pre: Text::new(&text),
+            kind: Kind::End,
+        });
+        let kinds: Vec<Option<Fast>> = parts
+            .iter()
+            .map(|p| match p.kind {
+                Kind::Fast(f) => Some(f),
+                _ => None,
             })
             .collect();
+        let default_shape = kinds
+            == DEFAULT_SHAPE
+                .map(Some)
+                .iter()
+                .copied()
+                .chain([None])
+                .collect::<Vec<_>>();
         LineWriter {
             last_shown_ts: None,
             parts,
@@ -315,6 +347,7 @@ impl LineWriter {
             ts_prefix: TsPrefix::default(),
             type_names: TypeNames::default(),
             arg_names: ArgNames::default(),
+            default_shape,
         }
     }
 
@@ -332,18 +365,35 @@ impl LineWriter {
             ts_prefix,
             type_names,
             arg_names,
+            default_shape,
         } = self;
+        if *default_shape {
+            if let Some(parts) = parts.first_chunk::<9>() {
+                let mut st = FastState {
+                    ts_prefix,
+                    time,
+                    time_mode: *time_mode,
+                    last_shown_ts: *last_shown_ts,
+                    scratch,
+                    type_names,
+                    arg_names,
+                };
+                let shown = write_default(parts, *print_all, ctx, &mut st, out);
+                if shown {
+                    *last_shown_ts = Some(ctx.event.ts());
+                }
+                return shown;
+            }
+        }
         let start = out.len();
         let mut stage = Stage::new();
         let mut n = 0;
         for part in parts.iter() {
-            let shown = match part {
-                LinePart::Literal(l) => {
-                    n = stage.room(n, out);
-                    n = stage.text(n, l, out);
-                    true
-                }
-                LinePart::Fast(f) => {
+            n = stage.room(n, out);
+            n = stage.text(n, &part.pre, out);
+            let shown = match &part.kind {
+                Kind::End => true,
+                Kind::Fast(f) => {
                     let mut st = FastState {
                         ts_prefix,
                         time,
@@ -361,7 +411,7 @@ impl LineWriter {
                         None => false,
                     }
                 }
-                LinePart::Field(f) => {
+                Kind::Field(f) => {
                     stage.flush(n, out);
                     n = 0;
                     match fields::extract(ctx, f, scratch) {
@@ -391,12 +441,69 @@ impl LineWriter {
                 }
             }
         }
-        n = stage.room(n, out);
-        n = stage.byte(n, b'\n');
         stage.flush(n, out);
         *last_shown_ts = Some(ctx.event.ts());
         true
     }
+}
+
+/// The fields of the default format, in order.
+const DEFAULT_SHAPE: [Fast; 8] = [
+    Fast::Num,
+    Fast::Outputtime,
+    Fast::Cpu,
+    Fast::ProcName,
+    Fast::Tid,
+    Fast::Dir,
+    Fast::Type,
+    Fast::Args,
+];
+
+/// [`LineWriter::write`] for the default format's parts: the same steps with each field
+/// known at compile time.
+#[inline(never)]
+fn write_default(
+    parts: &[LinePart; 9],
+    print_all: bool,
+    ctx: &EventCtx<'_>,
+    st: &mut FastState<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    let mut stage = Stage::new();
+    let mut n = 0;
+    let [p0, p1, p2, p3, p4, p5, p6, p7, end] = parts;
+    // One step per field, each with its kind spelled out so that it compiles to straight
+    // code.
+    macro_rules! step {
+        ($part:expr, $f:expr) => {
+            n = stage.room(n, out);
+            n = stage.text(n, &$part.pre, out);
+            n = match $f.write(ctx, st, &mut stage, n, out) {
+                Some(m) => m,
+                None if print_all => {
+                    let m = stage.room(n, out);
+                    stage.bytes(m, b"<NA>", out)
+                }
+                None => {
+                    out.truncate(start);
+                    return false;
+                }
+            };
+        };
+    }
+    step!(p0, DEFAULT_SHAPE[0]);
+    step!(p1, DEFAULT_SHAPE[1]);
+    step!(p2, DEFAULT_SHAPE[2]);
+    step!(p3, DEFAULT_SHAPE[3]);
+    step!(p4, DEFAULT_SHAPE[4]);
+    step!(p5, DEFAULT_SHAPE[5]);
+    step!(p6, DEFAULT_SHAPE[6]);
+    step!(p7, DEFAULT_SHAPE[7]);
+    n = stage.room(n, out);
+    n = stage.text(n, &end.pre, out);
+    stage.flush(n, out);
+    true
 }
 
 /// Render a value as sysdig shows it in text output.
@@ -704,6 +811,14 @@ fn write_secs(ns: u64, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_format_takes_the_straight_path() {
+        let f = Format::parse(crate::output::DEFAULT_FORMAT).unwrap();
+        assert!(LineWriter::new(&f).default_shape);
+        let f = Format::parse("%evt.num %evt.outputtime %evt.cpu %proc.name").unwrap();
+        assert!(!LineWriter::new(&f).default_shape);
+    }
 
     #[test]
     fn cached_timestamp_prefix_writes_the_same_digits() {
