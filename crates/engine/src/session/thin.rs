@@ -89,7 +89,7 @@ pub(super) struct Skipped {
 
 /// Threads touched since their last kept event, so that a thread's run of left-out events
 /// costs one touch: direct-mapped on the tid, so a collision only costs a redundant touch.
-const SEEN: usize = 256;
+const SEEN: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
 struct Seen {
