@@ -44,6 +44,10 @@ impl Sink for Lines {
         !self.selective || (hidden == Hidden::No && self.filter.program().may_match_event(ty))
     }
 
+    fn wants_syscall(&self, id: u16) -> bool {
+        !self.selective || self.filter.program().may_match_generic(id)
+    }
+
     fn needs_state(&self) -> bool {
         self.stateful
     }
@@ -82,6 +86,10 @@ const FILTERS: &[&str] = &[
     "fd.num exists and evt.dir=>",
     "evt.type=select and evt.latency > 1000",
     "fd.sport=80 or fd.l4proto=udp",
+    // Generic events are named after the syscall they carry.
+    "evt.type in (pselect6, getdents64, open)",
+    "evt.type=syscall or evt.type=poll",
+    "not evt.type in (pselect6, switch)",
 ];
 
 #[test]

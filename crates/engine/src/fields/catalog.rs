@@ -122,6 +122,25 @@ impl FieldCatalog for Catalog<'_> {
         )
     }
 
+    fn generic_ids(&self, name: &str) -> Option<EventTypeSet> {
+        // Generic events are named by sysdig 0.29's syscall table (their codes are in it), and
+        // "syscall" (the events' own name) when the id has no name there.
+        // PPME_GENERIC_E (and _X, code 1, which has the same name).
+        const GENERIC_E: u16 = 0;
+        let table = crate::session::display_table(GENERIC_E);
+        let generic = table.event(GENERIC_E).map(|i| i.name);
+        let mut ids: EventTypeSet = (0..EVENT_CODE_LIMIT)
+            .filter(|&id| match table.syscall_name(id) {
+                Some(n) => n == name,
+                None => generic == Some(name),
+            })
+            .collect();
+        if generic == Some(name) {
+            ids.insert(EVENT_CODE_LIMIT);
+        }
+        Some(ids)
+    }
+
     fn event_codes(&self, name: &str, set: &mut EventTypeSet) -> bool {
         let mut found = false;
         for t in [table::SYSDIG_0_29, table::CURRENT] {
@@ -236,6 +255,23 @@ mod tests {
         assert!(f.program().may_match_event(code("switch", false)));
         let f = EventFilter::compile("proc.name=etcd and fd.type=ipv4").unwrap();
         assert!(!f.program().may_match_event(code("switch", false)));
+        // Generic events are narrowed by the syscall they carry.
+        let id = |name: &str| {
+            (0..1024u16)
+                .find(|&i| table::SYSDIG_0_29.syscall_name(i) == Some(name))
+                .unwrap()
+        };
+        let f = EventFilter::compile("evt.type=open").unwrap();
+        assert!(f.program().may_match_generic(id("open")));
+        assert!(!f.program().may_match_generic(id("pselect6")));
+        let f = EventFilter::compile("evt.type!=open and proc.name=x").unwrap();
+        assert!(!f.program().may_match_generic(id("open")));
+        assert!(f.program().may_match_generic(id("pselect6")));
+        let f = EventFilter::compile("evt.type=syscall").unwrap();
+        assert!(!f.program().may_match_generic(id("pselect6")));
+        assert!(f.program().may_match_generic(2000));
+        let f = EventFilter::compile("fd.name=x").unwrap();
+        assert!(!f.program().may_match_generic(id("pselect6")));
         // fd.num has a value (-1) on fd syscalls without an fd: not narrowed.
         let f = EventFilter::compile("fd.num=-1").unwrap();
         assert!(f.program().may_match_event(code("futex", true)));

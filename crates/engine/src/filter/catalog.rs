@@ -82,6 +82,13 @@ pub trait FieldCatalog {
         None
     }
 
+    /// The syscall ids of the generic events (codes 0 and 1) whose `evt.type` is `name`
+    /// (ids at or above [`EVENT_CODE_LIMIT`](super::EVENT_CODE_LIMIT) as one flag), or
+    /// `None` when the catalog cannot say.
+    fn generic_ids(&self, _name: &str) -> Option<EventTypeSet> {
+        None
+    }
+
     /// The port of a service name, for `PORT` fields (`fd.sport = http`). By default, looks in
     /// `/etc/services` as libsinsp's `getservbyname` does.
     fn service_port(&self, name: &str) -> Option<u16> {

@@ -332,10 +332,19 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             return Ok(EvtInfo::Neutral);
         }
         let mut set = EventTypeSet::empty();
+        // The syscall ids of the generic events the values name (`None`: unknown to the
+        // catalog, so any).
+        let mut ids = Some(EventTypeSet::empty());
         for v in vals {
-            let known = std::str::from_utf8(&v.text)
-                .ok()
-                .is_some_and(|n| self.catalog.event_codes(n, &mut set));
+            let name = std::str::from_utf8(&v.text).ok();
+            let known = name.is_some_and(|n| self.catalog.event_codes(n, &mut set));
+            ids = match (ids, name.and_then(|n| self.catalog.generic_ids(n))) {
+                (Some(mut acc), Some(more)) => {
+                    acc.union_with(&more);
+                    Some(acc)
+                }
+                _ => None,
+            };
             if !known {
                 return Err(self.err(
                     CompileErrorKind::UnknownEventType,
@@ -345,9 +354,17 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             }
         }
         Ok(match (kind, m) {
-            (OpKind::Ne, None | Some(Modifier::AllOf)) => EvtInfo::Codes { set, ne: true },
+            (OpKind::Ne, None | Some(Modifier::AllOf)) => EvtInfo::Codes {
+                set,
+                ids: ids.map(Box::new),
+                ne: true,
+            },
             (OpKind::Ne, _) | (_, Some(Modifier::OneOf | Modifier::AllOf)) => EvtInfo::Neutral,
-            _ => EvtInfo::Codes { set, ne: false },
+            _ => EvtInfo::Codes {
+                set,
+                ids: ids.map(Box::new),
+                ne: false,
+            },
         })
     }
 

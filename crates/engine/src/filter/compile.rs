@@ -26,6 +26,7 @@ where
     let node = c.expr(ast.root())?;
     let types = node_types(&node, false, &c.evt, &[]);
     let candidates = node_types(&node, false, &c.evt, &c.present);
+    let generic = node_ids(&node, false, &c.evt, &c.present);
     let mut code = Vec::new();
     emit(&node, &mut code);
     Ok(Filter {
@@ -34,6 +35,7 @@ where
         fields: c.fields,
         event_types: (!types.is_all()).then_some(types),
         candidates: (!candidates.is_all()).then_some(candidates),
+        generic_ids: (!generic.is_all()).then_some(generic),
         warnings: c.warnings,
     })
 }
@@ -80,8 +82,13 @@ pub(crate) enum EvtInfo {
     Neutral,
     /// `evt.type exists`: all, and none once negated.
     Exists,
-    /// `evt.type = x`, `in (…)`; with `ne` for `!=` (the set is complemented).
-    Codes { set: EventTypeSet, ne: bool },
+    /// `evt.type = x`, `in (…)`; with `ne` for `!=` (the set is complemented). `ids`: the
+    /// syscall ids of the generic events (codes 0 and 1) so named, when the catalog knows.
+    Codes {
+        set: EventTypeSet,
+        ids: Option<Box<EventTypeSet>>,
+        ne: bool,
+    },
 }
 
 /// The boolean skeleton, before flattening.
@@ -237,7 +244,7 @@ fn node_types(
         Node::Check(i) => {
             let mut set = match evt.get(*i) {
                 Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
-                Some(EvtInfo::Codes { set, ne }) if negated != *ne => set.complement(),
+                Some(EvtInfo::Codes { set, ne, .. }) if negated != *ne => set.complement(),
                 Some(EvtInfo::Codes { set, .. }) => set.clone(),
                 _ => EventTypeSet::all(),
             };
@@ -258,6 +265,51 @@ fn node_types(
             };
             for c in cs {
                 let t = node_types(c, negated, evt, present);
+                if intersect {
+                    acc.intersect_with(&t);
+                } else {
+                    acc.union_with(&t);
+                }
+            }
+            acc
+        }
+    }
+}
+
+/// The syscall ids a generic event (codes 0 and 1, named after the syscall they carry) must
+/// carry for the node to match it, worked out like [`node_types`] over ids.
+fn node_ids(
+    n: &Node,
+    negated: bool,
+    evt: &[EvtInfo],
+    present: &[Option<EventTypeSet>],
+) -> EventTypeSet {
+    match n {
+        Node::Check(i) => {
+            let set = match evt.get(*i) {
+                Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
+                Some(EvtInfo::Codes {
+                    ids: Some(ids), ne, ..
+                }) if negated != *ne => ids.complement(),
+                Some(EvtInfo::Codes { ids: Some(ids), .. }) => (**ids).clone(),
+                _ => EventTypeSet::all(),
+            };
+            // A field absent from generic events fails the check on all of them.
+            match (negated, present.get(*i)) {
+                (false, Some(Some(p))) if !p.contains(0) && !p.contains(1) => EventTypeSet::empty(),
+                _ => set,
+            }
+        }
+        Node::Not(c) => node_ids(c, !negated, evt, present),
+        Node::And(cs) | Node::Or(cs) => {
+            let intersect = matches!(n, Node::And(_)) != negated;
+            let mut acc = if intersect {
+                EventTypeSet::all()
+            } else {
+                EventTypeSet::empty()
+            };
+            for c in cs {
+                let t = node_ids(c, negated, evt, present);
                 if intersect {
                     acc.intersect_with(&t);
                 } else {

@@ -17,6 +17,8 @@ pub struct Filter<F> {
     pub(crate) event_types: Option<EventTypeSet>,
     /// `event_types` without the events on which some needed field is absent.
     pub(crate) candidates: Option<EventTypeSet>,
+    /// The syscall ids a generic event must carry to possibly match (`None`: any).
+    pub(crate) generic_ids: Option<EventTypeSet>,
     pub(crate) warnings: Vec<Warning>,
 }
 
@@ -32,6 +34,13 @@ impl<F> Filter<F> {
     /// [`ResolvedField::present_on`](super::ResolvedField::present_on)).
     pub fn may_match_event(&self, code: u16) -> bool {
         self.candidates.as_ref().is_none_or(|s| s.contains(code))
+    }
+
+    /// False when a generic event (codes 0 and 1, whose `evt.type` is the name of the
+    /// syscall it carries) carrying syscall `id` cannot match; codes come first, from
+    /// [`Filter::may_match_event`].
+    pub fn may_match_generic(&self, id: u16) -> bool {
+        self.generic_ids.as_ref().is_none_or(|s| s.contains(id))
     }
 
     /// Non-fatal findings (a field name used as a string, a regex that could be `=`, …).

@@ -102,6 +102,12 @@ pub trait Sink {
     fn wants(&self, _ty: u16, _hidden: Hidden) -> bool {
         true
     }
+    /// For a generic event (codes 0 and 1, which [`Sink::wants`] accepted), false when the
+    /// sink would ignore it because of the syscall it carries (`evt.type` is that syscall's
+    /// name): the session may then leave it out too.
+    fn wants_syscall(&self, _id: u16) -> bool {
+        true
+    }
     /// False when the sink uses no field that depends on thread or fd state: the session
     /// then skips state updates (metadata is still applied).
     fn needs_state(&self) -> bool {
@@ -139,7 +145,7 @@ const PROGRESS_STEP: u64 = 8 << 20;
 /// Where an input's events come from.
 enum Feed<'c> {
     /// Records of a capture (decoded on a helper thread for large inputs).
-    Capture(Source<'c>),
+    Capture(Box<Source<'c>>),
     /// The merged stream of the open source plugins; events are copied into `live_buf`.
     Plugins(&'c RefCell<PluginManager>),
 }
@@ -147,7 +153,7 @@ enum Feed<'c> {
 impl Feed<'_> {
     fn position(&self) -> u64 {
         match self {
-            Feed::Capture(r) => r.position(),
+            Feed::Capture(r) => Source::position(r),
             Feed::Plugins(_) => 0,
         }
     }
@@ -280,7 +286,11 @@ impl<'c> Session<'c> {
                 Hidden::InitialState,
                 Hidden::StateOnly,
             ];
-            Plan::new(|ty| KINDS.iter().any(|&h| sink.wants(ty, h)), !stateless)
+            Plan::new(
+                |ty| KINDS.iter().any(|&h| sink.wants(ty, h)),
+                |id| sink.wants_syscall(id),
+                !stateless,
+            )
         });
         let new_input = |source, len| Input {
             source,
@@ -297,7 +307,7 @@ impl<'c> Session<'c> {
             .iter()
             .map(|c| {
                 let source = Source::new(scope, c, plan.clone());
-                new_input(Feed::Capture(source), c.data().len() as u64)
+                new_input(Feed::Capture(Box::new(source)), c.data().len() as u64)
             })
             .collect();
         if let (true, Some(p)) = (live, self.plugins) {

@@ -21,12 +21,19 @@ pub(super) struct Plan {
     class: Vec<u8>,
     /// Touches are only needed when state is kept at all.
     touches: bool,
+    /// When generic events (codes 0 and 1) are kept only because the sink may want some:
+    /// the syscall ids it may want, and the touch bits standing for the others.
+    generic: Option<(Vec<bool>, [u8; 2])>,
 }
 
 impl Plan {
     /// Which codes to leave out, given which ones the consumer may show (`wanted`), and
     /// whether the state is kept.
-    pub(super) fn new(wanted: impl Fn(u16) -> bool, touches: bool) -> Plan {
+    pub(super) fn new(
+        wanted: impl Fn(u16) -> bool,
+        wanted_syscall: impl Fn(u16) -> bool,
+        touches: bool,
+    ) -> Plan {
         let len = table::CURRENT.len();
         let base = |ty: u16| -> Option<u8> {
             if wanted(ty) || super::is_initial_state_type(ty) {
@@ -50,18 +57,57 @@ impl Plan {
                 }
             })
             .collect();
-        Plan { class, touches }
+        // Generic events change no state: if the sink wants them, it may still want only
+        // those of some syscalls (an enter and its exit carry the same id).
+        let effect = |ty: u16| {
+            if !touches {
+                Some(state::touch::LAST)
+            } else {
+                state::touch_effect(ty)
+            }
+        };
+        let generic = match (effect(0), effect(1)) {
+            (Some(e0), Some(e1)) if wanted(0) || wanted(1) => {
+                let ids: Vec<bool> = (0..crate::filter::EVENT_CODE_LIMIT)
+                    .map(&wanted_syscall)
+                    .collect();
+                (!ids.iter().all(|&w| w)).then_some((ids, [e0, e1]))
+            }
+            _ => None,
+        };
+        Plan {
+            class,
+            touches,
+            generic,
+        }
     }
 
     /// True when nothing is left out.
     pub(super) fn keeps_all(&self) -> bool {
-        self.class.iter().all(|&c| c == KEEP)
+        self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
     }
 
     #[inline]
-    fn class(&self, ty: u16) -> u8 {
+    fn class(&self, ev: &scap::Event<'_>) -> u8 {
+        let ty = ev.event_type();
         // Codes beyond the table are kept (unknown events pass through untouched).
-        self.class.get(usize::from(ty)).copied().unwrap_or(KEEP)
+        let class = self.class.get(usize::from(ty)).copied().unwrap_or(KEEP);
+        match &self.generic {
+            Some((ids, effects)) if ty <= 1 => {
+                // The syscall id is the first parameter; without one, the event is kept.
+                let id = ev
+                    .param(0)
+                    .and_then(|b| <[u8; 2]>::try_from(b.get(..2)?).ok())
+                    .map(u16::from_le_bytes);
+                match id {
+                    Some(id) if !ids.get(usize::from(id)).copied().unwrap_or(true) => {
+                        effects.get(usize::from(ty)).copied().unwrap_or(KEEP)
+                    }
+                    _ => class,
+                }
+            }
+            _ => class,
+        }
     }
 }
 
@@ -223,7 +269,7 @@ impl<'c> Iterator for Thin<'c> {
                     }
                 },
             };
-            let (tid, ts, class) = (ev.tid(), ev.ts(), plan.class(ev.event_type()));
+            let (tid, ts, class) = (ev.tid(), ev.ts(), plan.class(&ev));
             if class == KEEP {
                 touched.kept(tid);
                 break Ok(Record::Event(ev));
@@ -276,7 +322,7 @@ mod tests {
             .filter(|r| matches!(r, Ok(Record::Event(_))))
             .count();
         let open = table::CURRENT.codes_named("open").collect::<Vec<_>>();
-        let plan = Plan::new(|ty| open.contains(&ty), true);
+        let plan = Plan::new(|ty| open.contains(&ty), |_| true, true);
         let (mut kept, mut skipped, mut touches) = (0, 0, 0);
         for item in Thin::new(cap.records(), Some(plan)) {
             match item {

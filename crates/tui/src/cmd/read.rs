@@ -143,6 +143,14 @@ impl<W: Write> Sink for Printer<W> {
         Ok(())
     }
 
+    fn wants_syscall(&self, id: u16) -> bool {
+        self.summary.is_some()
+            || self
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.program().may_match_generic(id))
+    }
+
     /// The early returns of `event`, decided without the event's context.
     fn wants(&self, ty: u16, hidden: Hidden) -> bool {
         if self.summary.is_some() {
