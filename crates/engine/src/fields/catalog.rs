@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use scap::table;
 
 use super::registry::{self, ArgKind};
-use super::{extract, plugin, Field, FieldId, Scratch};
+use super::{extract, plugin, Field, FieldId, Scratch, Value};
 use crate::filter::{
     EventTypeSet, FieldCatalog, FieldSource, ResolveError, ResolvedField, ValueSink,
     EVENT_CODE_LIMIT,
@@ -188,6 +188,20 @@ impl FieldSource for EventSource<'_, '_> {
         if let Some(v) = extract(self.ctx, field, self.scratch) {
             out.push(v);
         }
+    }
+
+    #[inline]
+    fn test_value(
+        &mut self,
+        field: &Field,
+        test: &mut dyn FnMut(Option<&Value<'_>>) -> bool,
+    ) -> Option<bool> {
+        // Plugin fields and fd.net can give several values: those go through `extract`.
+        if field.plugin.is_some() || field.def.id == FieldId::Fd(super::fd::Id::Net) {
+            return None;
+        }
+        let v = extract(self.ctx, field, self.scratch);
+        Some(test(v.as_ref()))
     }
 
     #[inline]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::evttype::EventTypeSet;
 use super::values::ValueSink;
-use crate::fields::value::FieldType;
+use crate::fields::value::{FieldType, Value};
 
 /// What the catalog knows about a field once its name and argument are resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +105,17 @@ pub trait FieldSource {
     /// absent (every comparison is then false), one for a scalar, any number for a list.
     /// Values are copied into the caller's scratch, so they may borrow from anything.
     fn extract(&mut self, field: &Self::Field, out: &mut ValueSink<'_>);
+
+    /// Tests the value of scalar `field` for the current event with `test` (`None` when the
+    /// field is absent) without copying it, and returns the answer; `None` when the source
+    /// cannot (the value is then extracted with [`FieldSource::extract`]).
+    fn test_value(
+        &mut self,
+        _field: &Self::Field,
+        _test: &mut dyn FnMut(Option<&Value<'_>>) -> bool,
+    ) -> Option<bool> {
+        None
+    }
 
     /// The current event's code when its `evt.type` follows from the code alone (see
     /// [`FieldCatalog::codes_shown_as`]); `None` to have `evt.type` extracted.

@@ -16,7 +16,7 @@ use super::evttype::EventTypeSet;
 use super::lexer::{field_name_len, unescape};
 use super::operand::{is_text, type_name, OperandInfo};
 use super::ops::{Const, ConstSet, PathSet, Pred};
-use super::program::{CheckProg, Quant, Test};
+use super::program::{CheckProg, Quant, Step, Test};
 use crate::fields::value::FieldType;
 
 /// How deeply lists may refer to lists.
@@ -165,8 +165,23 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
         } else {
             None
         };
+        // A plain scalar field tested against constants: the evaluator can test its value in
+        // place (see `FieldSource::test_value`).
+        let single = match (lhs.steps.as_slice(), &test) {
+            (
+                [Step::Field(slot)],
+                Test::Cmp {
+                    quant: Quant::Single,
+                    ..
+                }
+                | Test::Set { every: false, .. }
+                | Test::PMatch(_),
+            ) if !lhs.list => Some(*slot),
+            _ => None,
+        };
         self.checks.push(CheckProg {
             codes,
+            single,
             lhs: lhs.steps,
             cstr,
             test,

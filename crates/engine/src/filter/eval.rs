@@ -185,12 +185,38 @@ where
         let (set, negate) = &**codes;
         return set.contains(code) != *negate;
     }
+    let cstr = c.cstr;
+    // One scalar value, not extracted yet: test it where it lies (same answers as below for
+    // zero or one value, without copying it into the scratch).
+    if let Some(slot) = c.single {
+        if let (Some(None), Some(field)) = (sc.slots.get(slot), fields.get(slot)) {
+            let tmp = &mut sc.tmp;
+            let mut test = |v: Option<&Value<'_>>| {
+                let Some(v) = v else { return false };
+                match &c.test {
+                    Test::Cmp {
+                        pred,
+                        negate,
+                        consts,
+                        ..
+                    } => consts
+                        .first()
+                        .is_some_and(|k| pred_const(*pred, v, k, cstr, tmp) != *negate),
+                    Test::Set { set, .. } => set.contains(v, cstr),
+                    Test::PMatch(paths) => text(v, cstr).is_some_and(|t| paths.matches(t)),
+                    _ => false,
+                }
+            };
+            if let Some(answer) = src.test_value(field, &mut test) {
+                return answer;
+            }
+        }
+    }
     let lhs = run(&c.lhs, fields, src, sc);
     if lhs.0 >= lhs.1 {
         // Absent: every test is false, `!=` and `exists` included.
         return false;
     }
-    let cstr = c.cstr;
     match &c.test {
         Test::Exists => true,
         Test::Cmp {

@@ -82,6 +82,9 @@ pub(crate) struct CheckProg {
     /// For an `evt.type` equality or set check: the codes it accepts and whether it is
     /// negated (`!=`), deciding it without extraction where the source knows the code.
     pub(crate) codes: Option<Box<(EventTypeSet, bool)>>,
+    /// The field slot when the left side is one plain scalar field and the test looks at a
+    /// single value: the source may then test the value where it lies.
+    pub(crate) single: Option<usize>,
     pub(crate) lhs: Vec<Step>,
     /// Compare the left side as C strings (cut at NUL): CHARBUF and paths.
     pub(crate) cstr: bool,
