@@ -4,19 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use engine::fields::evt::event_type_name;
 use engine::query::EventFilter;
 use engine::session::{EventCtx, Session, Sink};
 use scap::Capture;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var("SCAPKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    dir.join("captures").is_dir().then_some(dir)
-}
 
 /// (filter, expected verdict from the event's name)
 type Case = (EventFilter, fn(&str) -> bool);
@@ -55,16 +48,11 @@ impl Sink for Check {
 
 #[test]
 fn evt_type_checks_agree_with_names() {
-    let Some(shared) = shared() else {
-        eprintln!("skipped: evt.type by code (../shared not found)");
+    let Some(scaps) = common::captures("evt.type by code") else {
         return;
     };
     let mut total = 0;
-    for entry in std::fs::read_dir(shared.join("captures")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "scap") {
-            continue;
-        }
+    for path in scaps {
         let cases: Vec<Case> = vec![
             (EventFilter::compile("evt.type=open").unwrap(), |n| {
                 n == "open"

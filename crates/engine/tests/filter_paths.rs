@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use engine::fields::catalog::EventSource;
 use engine::fields::{Field, Scratch};
@@ -12,13 +12,6 @@ use engine::filter::{FieldSource, ValueSink};
 use engine::query::EventFilter;
 use engine::session::{EventCtx, Session, Sink};
 use scap::Capture;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var("SCAPKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    dir.join("captures").is_dir().then_some(dir)
-}
 
 /// The engine's source with every shortcut turned down: only `extract`.
 struct General<'c, 'e>(EventSource<'c, 'e>);
@@ -89,16 +82,11 @@ impl Sink for Compare {
 
 #[test]
 fn shortcuts_agree_with_the_general_path() {
-    let Some(shared) = shared() else {
-        eprintln!("skipped: filter evaluation paths (../shared not found)");
+    let Some(scaps) = common::captures("filter evaluation paths") else {
         return;
     };
     let mut checked = 0;
-    for entry in std::fs::read_dir(shared.join("captures")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "scap") {
-            continue;
-        }
+    for path in scaps {
         let cap = Capture::open(&path).unwrap();
         let mut sink = Compare {
             filters: FILTERS

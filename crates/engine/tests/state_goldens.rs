@@ -7,16 +7,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+mod common;
+use common::shared;
+
 use engine::fields::{self, Field};
 use engine::session::{EventCtx, Hidden, Session, Sink};
 use scap::Capture;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var("SCAPKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    dir.join("captures").is_dir().then_some(dir)
-}
 
 struct Columns {
     name: Field,

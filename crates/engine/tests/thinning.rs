@@ -6,19 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use engine::output::{Format, LineWriter};
 use engine::query::EventFilter;
 use engine::session::{EventCtx, Hidden, Session, Sink};
 use scap::Capture;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var("SCAPKIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    dir.join("captures").is_dir().then_some(dir)
-}
 
 struct Lines {
     filter: EventFilter,
@@ -94,16 +87,9 @@ const FILTERS: &[&str] = &[
 
 #[test]
 fn leaving_events_out_changes_nothing() {
-    let Some(shared) = shared() else {
-        eprintln!("skipped: thinning equivalence (../shared not found)");
+    let Some(scaps) = common::captures("thinning equivalence") else {
         return;
     };
-    let mut scaps: Vec<PathBuf> = std::fs::read_dir(shared.join("captures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "scap"))
-        .collect();
-    scaps.sort();
     assert_eq!(scaps.len(), 21);
     let mut lines = 0;
     for path in &scaps {

@@ -231,30 +231,12 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
     }
 }
 
-/// The event types a node can match, with negations pushed to the leaves (De Morgan), as
-/// libsinsp computes them; with `present` (per check, where its left side has values), also
-/// ruling out the events on which a check cannot pass because its field is absent.
-fn node_types(
-    n: &Node,
-    negated: bool,
-    evt: &[EvtInfo],
-    present: &[Option<EventTypeSet>],
-) -> EventTypeSet {
+/// A set worked out over the boolean skeleton with negations pushed to the leaves (De
+/// Morgan): `and` intersects, `or` unites, and `leaf(check, negated)` gives a check's own.
+fn over_tree(n: &Node, negated: bool, leaf: &dyn Fn(usize, bool) -> EventTypeSet) -> EventTypeSet {
     match n {
-        Node::Check(i) => {
-            let mut set = match evt.get(*i) {
-                Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
-                Some(EvtInfo::Codes { set, ne, .. }) if negated != *ne => set.complement(),
-                Some(EvtInfo::Codes { set, .. }) => set.clone(),
-                _ => EventTypeSet::all(),
-            };
-            // An absent value fails the check, which passes once negated.
-            if let (false, Some(Some(p))) = (negated, present.get(*i)) {
-                set.intersect_with(p);
-            }
-            set
-        }
-        Node::Not(c) => node_types(c, !negated, evt, present),
+        Node::Check(i) => leaf(*i, negated),
+        Node::Not(c) => over_tree(c, !negated, leaf),
         Node::And(cs) | Node::Or(cs) => {
             // `and` intersects; under negation it becomes `or`, which unites.
             let intersect = matches!(n, Node::And(_)) != negated;
@@ -264,7 +246,7 @@ fn node_types(
                 EventTypeSet::empty()
             };
             for c in cs {
-                let t = node_types(c, negated, evt, present);
+                let t = over_tree(c, negated, leaf);
                 if intersect {
                     acc.intersect_with(&t);
                 } else {
@@ -276,6 +258,30 @@ fn node_types(
     }
 }
 
+/// The event types a node can match, as libsinsp computes them; with `present` (per check,
+/// where its left side has values), also ruling out the events on which a check cannot pass
+/// because its field is absent.
+fn node_types(
+    n: &Node,
+    negated: bool,
+    evt: &[EvtInfo],
+    present: &[Option<EventTypeSet>],
+) -> EventTypeSet {
+    over_tree(n, negated, &|i, negated| {
+        let mut set = match evt.get(i) {
+            Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
+            Some(EvtInfo::Codes { set, ne, .. }) if negated != *ne => set.complement(),
+            Some(EvtInfo::Codes { set, .. }) => set.clone(),
+            _ => EventTypeSet::all(),
+        };
+        // An absent value fails the check, which passes once negated.
+        if let (false, Some(Some(p))) = (negated, present.get(i)) {
+            set.intersect_with(p);
+        }
+        set
+    })
+}
+
 /// The syscall ids a generic event (codes 0 and 1, named after the syscall they carry) must
 /// carry for the node to match it, worked out like [`node_types`] over ids.
 fn node_ids(
@@ -284,41 +290,22 @@ fn node_ids(
     evt: &[EvtInfo],
     present: &[Option<EventTypeSet>],
 ) -> EventTypeSet {
-    match n {
-        Node::Check(i) => {
-            let set = match evt.get(*i) {
-                Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
-                Some(EvtInfo::Codes {
-                    ids: Some(ids), ne, ..
-                }) if negated != *ne => ids.complement(),
-                Some(EvtInfo::Codes { ids: Some(ids), .. }) => (**ids).clone(),
-                _ => EventTypeSet::all(),
-            };
-            // A field absent from generic events fails the check on all of them.
-            match (negated, present.get(*i)) {
-                (false, Some(Some(p))) if !p.contains(0) && !p.contains(1) => EventTypeSet::empty(),
-                _ => set,
+    over_tree(n, negated, &|i, negated| {
+        // A field absent from generic events fails the check on all of them.
+        if let (false, Some(Some(p))) = (negated, present.get(i)) {
+            if !p.contains(0) && !p.contains(1) {
+                return EventTypeSet::empty();
             }
         }
-        Node::Not(c) => node_ids(c, !negated, evt, present),
-        Node::And(cs) | Node::Or(cs) => {
-            let intersect = matches!(n, Node::And(_)) != negated;
-            let mut acc = if intersect {
-                EventTypeSet::all()
-            } else {
-                EventTypeSet::empty()
-            };
-            for c in cs {
-                let t = node_ids(c, negated, evt, present);
-                if intersect {
-                    acc.intersect_with(&t);
-                } else {
-                    acc.union_with(&t);
-                }
-            }
-            acc
+        match evt.get(i) {
+            Some(EvtInfo::Exists) if negated => EventTypeSet::empty(),
+            Some(EvtInfo::Codes {
+                ids: Some(ids), ne, ..
+            }) if negated != *ne => ids.complement(),
+            Some(EvtInfo::Codes { ids: Some(ids), .. }) => (**ids).clone(),
+            _ => EventTypeSet::all(),
         }
-    }
+    })
 }
 
 /// Flattens the tree into jumps: each `and`/`or` operand but the last is followed by a jump to

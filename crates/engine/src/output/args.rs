@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::io::Write as _;
 
-use scap::param::{decode, decode_dyn, ParamValue, SockAddr, SockTuple};
+use scap::param::{decode, decode_dyn, exact, until_nul, ParamValue, SockAddr, SockTuple};
 use scap::table::{EventInfo, ParamExtra, ParamInfo, ParamType, PrintFormat, Table};
 
 use crate::session::{display_table, EventCtx};
@@ -676,21 +676,6 @@ fn paren(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'(');
     out.extend_from_slice(s);
     out.push(b')');
-}
-
-/// The exact-size array of a fixed-size type; `None` for any other length (as [`decode`]).
-#[inline]
-fn exact<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
-    b.try_into().ok()
-}
-
-/// The bytes before the first NUL, or all of them (as [`decode`]).
-#[inline]
-fn until_nul(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(n) => b.get(..n).unwrap_or(b),
-        None => b,
-    }
 }
 
 /// The name of errno `-n` for a negative return value `n`.

@@ -122,7 +122,7 @@ struct FastState<'w> {
     time: &'w mut TimeFormatter,
     time_mode: TimeMode,
     last_shown_ts: Option<u64>,
-    scratch: &'w Scratch,
+    scratch: &'w mut Scratch,
     type_names: &'w mut TypeNames,
     arg_names: &'w mut ArgNames,
 }
@@ -279,14 +279,7 @@ impl TsPrefix {
             return;
         }
         if high != self.high {
-            let mut text = Vec::with_capacity(32);
-            push_u64(&mut text, high);
-            self.len = text.len();
-            text.resize(16, 0);
-            if let Ok(t) = <[u8; 16]>::try_from(text.as_slice()) {
-                self.text = t;
-                self.high = high;
-            }
+            self.fill(high);
         }
         let at = out.len();
         out.extend_from_slice(&self.text);
@@ -367,17 +360,17 @@ impl LineWriter {
             arg_names,
             default_shape,
         } = self;
+        let mut st = FastState {
+            ts_prefix,
+            time,
+            time_mode: *time_mode,
+            last_shown_ts: *last_shown_ts,
+            scratch,
+            type_names,
+            arg_names,
+        };
         if *default_shape {
             if let Some(parts) = parts.first_chunk::<9>() {
-                let mut st = FastState {
-                    ts_prefix,
-                    time,
-                    time_mode: *time_mode,
-                    last_shown_ts: *last_shown_ts,
-                    scratch,
-                    type_names,
-                    arg_names,
-                };
                 let shown = write_default(parts, *print_all, ctx, &mut st, out);
                 if shown {
                     *last_shown_ts = Some(ctx.event.ts());
@@ -393,38 +386,27 @@ impl LineWriter {
             n = stage.text(n, &part.pre, out);
             let shown = match &part.kind {
                 Kind::End => true,
-                Kind::Fast(f) => {
-                    let mut st = FastState {
-                        ts_prefix,
-                        time,
-                        time_mode: *time_mode,
-                        last_shown_ts: *last_shown_ts,
-                        scratch,
-                        type_names,
-                        arg_names,
-                    };
-                    match f.write(ctx, &mut st, &mut stage, n, out) {
-                        Some(m) => {
-                            n = m;
-                            true
-                        }
-                        None => false,
+                Kind::Fast(f) => match f.write(ctx, &mut st, &mut stage, n, out) {
+                    Some(m) => {
+                        n = m;
+                        true
                     }
-                }
+                    None => false,
+                },
                 Kind::Field(f) => {
                     stage.flush(n, out);
                     n = 0;
-                    match fields::extract(ctx, f, scratch) {
+                    match fields::extract(ctx, f, st.scratch) {
                         Some(v) => {
-                            let mode = match *time_mode {
+                            let mode = match st.time_mode {
                                 // Delta from the previous line shown rather than the previous
                                 // event.
                                 TimeMode::DeltaShown => {
-                                    TimeMode::DeltaFrom(last_shown_ts.unwrap_or(ctx.event.ts()))
+                                    TimeMode::DeltaFrom(st.last_shown_ts.unwrap_or(ctx.event.ts()))
                                 }
                                 m => m,
                             };
-                            render(time, mode, ctx, f, v, out);
+                            render(st.time, mode, ctx, f, v, out);
                             true
                         }
                         None => false,

@@ -263,15 +263,16 @@ pub fn decode_dyn<'a>(
     Some((alt, decode(alt.ty, bytes)))
 }
 
-/// The exact-size array of a fixed-size type; `None` for any other length.
+/// The exact-size array of a fixed-size type; `None` for any other length (how [`decode`]
+/// reads numbers: a payload of another size is not that number).
 #[inline]
-fn exact<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+pub fn exact<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
     b.try_into().ok()
 }
 
-/// The bytes before the first NUL, or all of them.
+/// The bytes before the first NUL, or all of them (how [`decode`] reads strings).
 #[inline]
-fn until_nul(b: &[u8]) -> &[u8] {
+pub fn until_nul(b: &[u8]) -> &[u8] {
     match b.iter().position(|&c| c == 0) {
         Some(n) => b.get(..n).unwrap_or(b),
         None => b,
