@@ -1,7 +1,7 @@
 //! The one field registry: every field's name, type, argument kind and description.
 //!
 //! Each field class (`evt`, `proc`, `fd`, ...) lives in its own module and declares its
-//! fields once with [`field_class!`]; the macro derives the class's id enum and table from
+//! fields once with `field_class!`; the macro derives the class's id enum and table from
 //! that one list, so names, ids and extractors cannot drift apart. `scapkit fields`, the
 //! filter compiler, `-p` formats and autocomplete all read [`all`].
 

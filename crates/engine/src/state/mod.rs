@@ -51,7 +51,7 @@ pub struct Thread {
     pub exe: Vec<u8>,
     /// Full path of the executable.
     pub exepath: Vec<u8>,
-    /// Arguments after argv[0], NUL-separated.
+    /// Arguments after `argv[0]`, NUL-separated.
     pub args: Vec<u8>,
     /// Environment, NUL-separated.
     pub env: Vec<u8>,
