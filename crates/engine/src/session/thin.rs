@@ -27,22 +27,28 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// Which codes to leave out, given which ones the consumer may show (`wanted`), and
-    /// whether the state is kept.
+    /// Which events to leave out, given which codes the consumer may show (`wanted`), which
+    /// syscalls it may show among generic events (`wanted_syscall`), and whether the state
+    /// is kept.
     pub(super) fn new(
         wanted: impl Fn(u16) -> bool,
         wanted_syscall: impl Fn(u16) -> bool,
         touches: bool,
     ) -> Plan {
         let len = table::CURRENT.len();
+        // What a left-out event of type `ty` stands for (`None`: the state must parse it).
+        let effect = |ty: u16| {
+            if touches {
+                state::touch_effect(ty)
+            } else {
+                Some(state::touch::LAST)
+            }
+        };
         let base = |ty: u16| -> Option<u8> {
             if wanted(ty) || super::is_initial_state_type(ty) {
                 return None;
             }
-            if !touches {
-                return Some(state::touch::LAST);
-            }
-            state::touch_effect(ty)
+            effect(ty)
         };
         let class = (0..len)
             .map(|c| {
@@ -59,13 +65,6 @@ impl Plan {
             .collect();
         // Generic events change no state: if the sink wants them, it may still want only
         // those of some syscalls (an enter and its exit carry the same id).
-        let effect = |ty: u16| {
-            if !touches {
-                Some(state::touch::LAST)
-            } else {
-                state::touch_effect(ty)
-            }
-        };
         let generic = match (effect(0), effect(1)) {
             (Some(e0), Some(e1)) if wanted(0) || wanted(1) => {
                 let ids: Vec<bool> = (0..crate::filter::EVENT_CODE_LIMIT)
