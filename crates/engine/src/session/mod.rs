@@ -317,7 +317,7 @@ impl<'c> Session<'c> {
         let mut summary = Summary::default();
         let mut clock = Clock::default();
         let mut next_progress = PROGRESS_STEP;
-        let mut since_progress = 0u32;
+        let mut since_progress = 0u64;
         loop {
             for (idx, input) in inputs.iter_mut().enumerate() {
                 if !input.has_pending() && !input.done {
