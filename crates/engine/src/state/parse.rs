@@ -157,6 +157,8 @@ impl Action {
     const HANDLED: u8 = 32;
     /// Enter: `procexit` or `container`.
     const SPECIAL: u8 = 64;
+    /// The first parameter is an fd (so the enter's fd, read once, serves both uses).
+    const FD_FIRST: u8 = 128;
 
     #[inline]
     fn has(self, bit: u8) -> bool {
@@ -191,6 +193,13 @@ fn action_of(ty: u16) -> Action {
     }
     if fd_flags(ty) & ef::USES_FD != 0 {
         bits |= Action::USES_FD;
+    }
+    if info
+        .params
+        .first()
+        .is_some_and(|p| p.ty == scap::table::ParamType::Fd)
+    {
+        bits |= Action::FD_FIRST;
     }
     if exit {
         if HANDLED_EXITS.contains(&name) {
@@ -317,13 +326,18 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
         return latency;
     };
     if !exit {
+        // The first parameter read as an fd, when some use below needs it.
+        let first_fd = (act.has(Action::EXIT_FD)
+            || act.has(Action::USES_FD) && act.has(Action::FD_FIRST))
+        .then(|| int(ev.param(0).map(|b| decode(scap::table::ParamType::Fd, b))))
+        .flatten();
         if act.has(Action::KEEP_ENTER) {
             // Keep the enter event for its exit (buffer reused per thread).
             let e = &mut slot.enter;
             e.live = true;
             e.ty = ty;
             e.fd = if act.has(Action::EXIT_FD) {
-                int(ev.param(0).map(|b| decode(scap::table::ParamType::Fd, b)))
+                first_fd
             } else {
                 None
             };
@@ -342,7 +356,11 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
         }
         add_placeholder(state, act, raw_tid);
         if act.has(Action::USES_FD) {
-            state.event_fd = int(ev.value(0).map(|(_, v)| v));
+            state.event_fd = if act.has(Action::FD_FIRST) {
+                first_fd
+            } else {
+                int(ev.value(0).map(|(_, v)| v))
+            };
         }
         if act.has(Action::SPECIAL) {
             enter_special(state, ev, tid);
