@@ -147,23 +147,18 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
                 self.literal_rhs(c, &lhs, vals)?
             }
         };
-        let codes = if lhs.event_type && c.op.modifier.is_none() {
-            match (&c.rhs, kind) {
-                (Some(Rhs::Value(v)), OpKind::Eq | OpKind::EqEq | OpKind::Ne) => {
-                    self.shown_codes(std::slice::from_ref(&v.value), kind == OpKind::Ne)
-                }
-                (Some(Rhs::List(l)), OpKind::In) => {
-                    let mut vals = Vec::new();
-                    for v in &l.values {
-                        self.expand(v, &mut vals)?;
-                    }
-                    let texts: Vec<Vec<u8>> = vals.iter().map(|v| v.text.to_vec()).collect();
-                    self.shown_codes(&texts, false)
-                }
-                _ => None,
-            }
-        } else {
-            None
+        // An `evt.type` equality or set check is decided from the code where it can be.
+        let codes = match (&evt, kind, c.op.modifier) {
+            (
+                EvtInfo::Codes {
+                    shown: Some(shown),
+                    ne,
+                    ..
+                },
+                OpKind::Eq | OpKind::EqEq | OpKind::Ne | OpKind::In,
+                None,
+            ) => Some(Box::new(((**shown).clone(), *ne))),
+            _ => None,
         };
         // A plain scalar field tested against constants: the evaluator can test its value in
         // place (see `FieldSource::test_value`).
@@ -189,21 +184,6 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
         self.evt.push(evt);
         self.present.push(lhs.present_on);
         Ok(self.checks.len() - 1)
-    }
-
-    /// The codes whose `evt.type` is one of `names` (see `CheckProg::codes`), if the catalog
-    /// knows them all.
-    fn shown_codes<T: AsRef<[u8]>>(
-        &self,
-        names: &[T],
-        negate: bool,
-    ) -> Option<Box<(EventTypeSet, bool)>> {
-        let mut set = EventTypeSet::empty();
-        for n in names {
-            let name = std::str::from_utf8(n.as_ref()).ok()?;
-            set.union_with(&self.catalog.codes_shown_as(name)?);
-        }
-        Some(Box::new((set, negate)))
     }
 
     /// Adds a list value, replacing a bare list name by the list's items.
@@ -347,19 +327,20 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             return Ok(EvtInfo::Neutral);
         }
         let mut set = EventTypeSet::empty();
-        // The syscall ids of the generic events the values name (`None`: unknown to the
-        // catalog, so any).
+        // The syscall ids of the generic events the values name, and the codes of the other
+        // events they name (`None`: unknown to the catalog).
         let mut ids = Some(EventTypeSet::empty());
+        let mut shown = Some(EventTypeSet::empty());
+        let union = |acc: Option<EventTypeSet>, more: Option<EventTypeSet>| {
+            let (mut acc, more) = (acc?, more?);
+            acc.union_with(&more);
+            Some(acc)
+        };
         for v in vals {
             let name = std::str::from_utf8(&v.text).ok();
             let known = name.is_some_and(|n| self.catalog.event_codes(n, &mut set));
-            ids = match (ids, name.and_then(|n| self.catalog.generic_ids(n))) {
-                (Some(mut acc), Some(more)) => {
-                    acc.union_with(&more);
-                    Some(acc)
-                }
-                _ => None,
-            };
+            ids = union(ids, name.and_then(|n| self.catalog.generic_ids(n)));
+            shown = union(shown, name.and_then(|n| self.catalog.codes_shown_as(n)));
             if !known {
                 return Err(self.err(
                     CompileErrorKind::UnknownEventType,
@@ -372,12 +353,14 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             (OpKind::Ne, None | Some(Modifier::AllOf)) => EvtInfo::Codes {
                 set,
                 ids: ids.map(Box::new),
+                shown: shown.map(Box::new),
                 ne: true,
             },
             (OpKind::Ne, _) | (_, Some(Modifier::OneOf | Modifier::AllOf)) => EvtInfo::Neutral,
             _ => EvtInfo::Codes {
                 set,
                 ids: ids.map(Box::new),
+                shown: shown.map(Box::new),
                 ne: false,
             },
         })

@@ -87,6 +87,9 @@ pub(crate) enum EvtInfo {
     Codes {
         set: EventTypeSet,
         ids: Option<Box<EventTypeSet>>,
+        /// The codes (generic ones aside) whose `evt.type` the values name, when the catalog
+        /// knows: the check is then decided from the code (`CheckProg::codes`).
+        shown: Option<Box<EventTypeSet>>,
         ne: bool,
     },
 }
