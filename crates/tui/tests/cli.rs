@@ -251,3 +251,35 @@ fn summary_and_time_modes() {
     ]);
     assert!(String::from_utf8(rel.stdout).unwrap().starts_with("0.0"));
 }
+
+/// `scapkit ... | head` must end quietly: every command that prints treats a closed output
+/// as the end of the job (exit 0, nothing on stderr), never as a panic.
+#[test]
+fn closed_output_ends_quietly() {
+    let sample = sample();
+    let sample = sample.to_str().unwrap();
+    for args in [
+        vec!["info", sample],
+        vec!["info", "--json", sample],
+        vec!["fields"],
+        vec!["fields", "--json"],
+        vec!["read", sample],
+        vec!["read", "-j", sample],
+        vec!["read", "-S", sample],
+        vec!["plugins"],
+    ] {
+        // The reading end is gone before the program starts: its first write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_scapkit"))
+            .args(&args)
+            .env("TZ", "UTC")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

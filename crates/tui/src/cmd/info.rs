@@ -1,6 +1,7 @@
 //! `scapkit info`: what a capture holds.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -144,49 +145,61 @@ fn block_name(ty: u32) -> String {
         .map_or_else(|| format!("0x{ty:x}"), str::to_string)
 }
 
-fn print_text(r: &Report) {
-    println!("{}", r.file);
-    println!(
+fn print_text(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+    writeln!(out, "{}", r.file)?;
+    writeln!(
+        out,
         "  compression   {} ({} bytes stored, {} bytes of blocks)",
         r.compression, r.stored_bytes, r.capture_bytes
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  sections      {} (versions {})",
         r.sections.len(),
         r.sections.join(", ")
-    );
+    )?;
     let blocks: Vec<String> = r.blocks.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!("  blocks        {}", blocks.join(" "));
+    writeln!(out, "  blocks        {}", blocks.join(" "))?;
     if !r.unknown_blocks.is_empty() {
         let u: Vec<String> = r
             .unknown_blocks
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        println!("  unknown       {}", u.join(" "));
+        writeln!(out, "  unknown       {}", u.join(" "))?;
     }
-    println!("  events        {}", r.events);
+    writeln!(out, "  events        {}", r.events)?;
     if let (Some(a), Some(b)) = (r.first_ts, r.last_ts) {
-        println!("  time range    {a} .. {b} ({:.3} s)", (b - a) as f64 / 1e9);
+        writeln!(
+            out,
+            "  time range    {a} .. {b} ({:.3} s)",
+            (b - a) as f64 / 1e9
+        )?;
     }
     if let Some(h) = &r.hostname {
-        println!("  machine       {h} ({} cpus)", r.num_cpus.unwrap_or(0));
+        writeln!(
+            out,
+            "  machine       {h} ({} cpus)",
+            r.num_cpus.unwrap_or(0)
+        )?;
     }
     let cpus: Vec<String> = r.cpus.iter().map(u16::to_string).collect();
-    println!("  cpus seen     {}", cpus.join(","));
-    println!(
+    writeln!(out, "  cpus seen     {}", cpus.join(","))?;
+    writeln!(
+        out,
         "  processes     {} ({} threads in process lists)",
         r.processes_in_proclists, r.threads_in_proclists
-    );
+    )?;
     let mut types: Vec<(&String, &u64)> = r.event_types.iter().collect();
     types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    println!("  event types   {}", types.len());
+    writeln!(out, "  event types   {}", types.len())?;
     for (name, n) in types {
-        println!("    {n:>10}  {name}");
+        writeln!(out, "    {n:>10}  {name}")?;
     }
     if let Some(e) = &r.error {
-        println!("  error         {e}");
+        writeln!(out, "  error         {e}")?;
     }
+    Ok(())
 }
 
 /// Run `scapkit info`.
@@ -207,11 +220,14 @@ pub fn run(_cli: &Cli, args: &InfoArgs) -> Result<ExitCode> {
             }
         }
     }
+    // Written through a checked handle: `scapkit info | head` must end quietly (main
+    // treats a broken pipe as success).
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&reports)?)?;
     } else {
         for r in &reports {
-            print_text(r);
+            print_text(&mut out, r)?;
         }
     }
     Ok(code)

@@ -1,5 +1,6 @@
 //! `scapkit plugins`: what plugins are available and what they can do.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -53,16 +54,19 @@ pub fn run(args: &PluginsArgs) -> Result<ExitCode> {
             }
         })
         .collect();
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        out,
         "{:<14} {:<10} {:>5}  {:<16} {:>6}  CAPABILITIES",
         "NAME", "VERSION", "ID", "SOURCE", "FIELDS"
-    );
+    )?;
     for r in rows {
-        println!(
+        writeln!(
+            out,
             "{:<14} {:<10} {:>5}  {:<16} {:>6}  {}",
             r.name,
             r.version,
@@ -70,7 +74,7 @@ pub fn run(args: &PluginsArgs) -> Result<ExitCode> {
             if r.source.is_empty() { "-" } else { &r.source },
             r.fields,
             r.capabilities.join(",")
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
