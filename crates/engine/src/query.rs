@@ -84,10 +84,7 @@ impl EventFilter {
         if !self.filter.may_match_event(ctx.event.event_type()) {
             return false;
         }
-        let mut src = EventSource {
-            ctx,
-            scratch: &mut self.fields,
-        };
+        let mut src = EventSource::new(ctx, &mut self.fields);
         self.filter.eval(&mut src, &mut self.scratch)
     }
 }

@@ -55,17 +55,11 @@ impl Sink for Compare {
                 continue;
             }
             let quick = p.eval(
-                &mut EventSource {
-                    ctx,
-                    scratch: &mut self.fields,
-                },
+                &mut EventSource::new(ctx, &mut self.fields),
                 &mut self.scratch,
             );
             let general = p.eval(
-                &mut General(EventSource {
-                    ctx,
-                    scratch: &mut self.fields,
-                }),
+                &mut General(EventSource::new(ctx, &mut self.fields)),
                 &mut self.scratch,
             );
             if quick != general {

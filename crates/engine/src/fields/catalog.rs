@@ -5,8 +5,9 @@ use std::cell::RefCell;
 
 use scap::table;
 
+use super::fd::{self, EventFd};
 use super::registry::{self, ArgKind};
-use super::{extract, plugin, Field, FieldId, Scratch, Value};
+use super::{extract, plugin, thread, Field, FieldId, Scratch, Value};
 use crate::filter::{
     EventTypeSet, FieldCatalog, FieldSource, ResolveError, ResolvedField, ValueSink,
     EVENT_CODE_LIMIT,
@@ -162,13 +163,24 @@ impl FieldCatalog for Catalog<'_> {
     }
 }
 
-/// Values of one event for the evaluator.
+/// Values of one event for the evaluator. Make one per event: it remembers what it looked
+/// up for that event.
 #[derive(Debug)]
 pub struct EventSource<'c, 'e> {
-    /// The event in context.
-    pub ctx: &'c EventCtx<'e>,
-    /// Reused formatting buffer.
-    pub scratch: &'c mut Scratch,
+    ctx: &'c EventCtx<'e>,
+    scratch: &'c mut Scratch,
+    fd: EventFd<'c>,
+}
+
+impl<'c, 'e> EventSource<'c, 'e> {
+    /// The values of the event in `ctx`, formatted (where they must be) into `scratch`.
+    pub fn new(ctx: &'c EventCtx<'e>, scratch: &'c mut Scratch) -> EventSource<'c, 'e> {
+        EventSource {
+            ctx,
+            scratch,
+            fd: EventFd::default(),
+        }
+    }
 }
 
 impl FieldSource for EventSource<'_, '_> {
@@ -181,27 +193,38 @@ impl FieldSource for EventSource<'_, '_> {
             plugin::extract_each(self.ctx, pf, &mut |v| out.push(v));
             return;
         }
-        if let FieldId::Fd(id @ super::fd::Id::Net) = field.def.id {
-            super::fd::extract_all(id, self.ctx, field, |v| out.push(v));
-            return;
-        }
-        if let Some(v) = extract(self.ctx, field, self.scratch) {
-            out.push(v);
+        match field.def.id {
+            FieldId::Fd(id @ fd::Id::Net) => {
+                fd::extract_all(id, self.ctx, field, |v| out.push(v));
+            }
+            FieldId::Fd(id) => {
+                if let Some(v) = fd::value(id, self.ctx, &mut self.fd) {
+                    out.push(v);
+                }
+            }
+            _ => {
+                if let Some(v) = extract(self.ctx, field, self.scratch) {
+                    out.push(v);
+                }
+            }
         }
     }
 
     #[inline]
-    fn test_value(
-        &mut self,
-        field: &Field,
-        test: &mut dyn FnMut(Option<&Value<'_>>) -> bool,
-    ) -> Option<bool> {
+    fn peek(&mut self, field: &Field) -> Option<Option<Value<'_>>> {
         // Plugin fields and fd.net can give several values: those go through `extract`.
-        if field.plugin.is_some() || field.def.id == FieldId::Fd(super::fd::Id::Net) {
+        if field.plugin.is_some() {
             return None;
         }
-        let v = extract(self.ctx, field, self.scratch);
-        Some(test(v.as_ref()))
+        Some(match field.def.id {
+            FieldId::Fd(fd::Id::Net) => return None,
+            // The commonest, each with its own code.
+            FieldId::Fd(fd::Id::Name) => fd::value(fd::Id::Name, self.ctx, &mut self.fd),
+            FieldId::Fd(fd::Id::Type) => fd::value(fd::Id::Type, self.ctx, &mut self.fd),
+            FieldId::Fd(id) => fd::value(id, self.ctx, &mut self.fd),
+            FieldId::Thread(thread::Id::Name) => thread::name(self.ctx),
+            _ => extract(self.ctx, field, self.scratch),
+        })
     }
 
     #[inline]

@@ -44,8 +44,32 @@ field_class! { Fd;
 
 /// Value of an `fd.*` field.
 pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Option<Value<'s>> {
+    value(id, ctx, &mut EventFd::default())
+}
+
+/// The event's fd as found in the state, looked up once for all the `fd.*` fields asked of
+/// one event (the lookup is most of their cost).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct EventFd<'s>(Option<Option<&'s Fd>>);
+
+impl<'s> EventFd<'s> {
+    #[inline]
+    fn get(&mut self, ctx: &'s EventCtx<'_>, num: i64) -> Option<&'s Fd> {
+        *self
+            .0
+            .get_or_insert_with(|| ctx.state.fd(ctx.event.tid() as i64, num))
+    }
+}
+
+/// Value of an `fd.*` field, the event's fd looked up through `cache` (which must be empty or
+/// filled for this same event). Inlined, so that a caller naming the field gets only its code.
+#[inline(always)]
+pub(crate) fn value<'s>(
+    id: Id,
+    ctx: &'s EventCtx<'_>,
+    cache: &mut EventFd<'s>,
+) -> Option<Value<'s>> {
     let state = ctx.state;
-    let tid = ctx.event.tid() as i64;
     // Names come from a DNS cache that a capture does not hold: <NA>, as libsinsp offline.
     if matches!(id, Id::CipName | Id::SipName | Id::LipName | Id::RipName) {
         return None;
@@ -64,7 +88,7 @@ pub(crate) fn extract<'s>(id: Id, ctx: &'s EventCtx<'_>, _field: &Field) -> Opti
     if matches!(id, Id::Name | Id::Nameraw) && !failed.is_empty() {
         return Some(Value::Bytes(failed));
     }
-    let Some(fd) = state.fd(tid, num) else {
+    let Some(fd) = cache.get(ctx, num) else {
         // sysdig 0.29 shows an empty name on the exit of an fd syscall whose fd it never saw.
         let ty = ctx.event.event_type();
         let uses_fd = crate::session::display_table(ty)

@@ -61,6 +61,12 @@ fn thread<'s>(ctx: &'s EventCtx<'_>) -> Option<&'s Thread> {
     ctx.state.thread(ctx.event.tid() as i64)
 }
 
+/// `proc.name` alone, for filters that test it on most events.
+#[inline]
+pub(crate) fn name<'s>(ctx: &'s EventCtx<'_>) -> Option<Value<'s>> {
+    thread(ctx).map(|t| Value::Bytes(&t.comm))
+}
+
 /// Ancestor `n` of thread `t` (1 = parent), following each thread's parent tid as libsinsp
 /// does.
 fn ancestor<'s>(state: &'s State, t: &'s Thread, n: usize) -> Option<&'s Thread> {

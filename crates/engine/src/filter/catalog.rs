@@ -106,14 +106,10 @@ pub trait FieldSource {
     /// Values are copied into the caller's scratch, so they may borrow from anything.
     fn extract(&mut self, field: &Self::Field, out: &mut ValueSink<'_>);
 
-    /// Tests the value of scalar `field` for the current event with `test` (`None` when the
-    /// field is absent) without copying it, and returns the answer; `None` when the source
-    /// cannot (the value is then extracted with [`FieldSource::extract`]).
-    fn test_value(
-        &mut self,
-        _field: &Self::Field,
-        _test: &mut dyn FnMut(Option<&Value<'_>>) -> bool,
-    ) -> Option<bool> {
+    /// The value of scalar `field` for the current event where it lies, without copying it:
+    /// `Some(None)` when the field is absent, `None` when the source cannot (the value is
+    /// then extracted with [`FieldSource::extract`]).
+    fn peek(&mut self, _field: &Self::Field) -> Option<Option<Value<'_>>> {
         None
     }
 

@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use memchr::memmem;
-
 use super::ast::{Check, LitKind, Literal, Modifier, OpKind, Operand, Rhs, Span, TransformerKind};
 use super::catalog::FieldCatalog;
 use super::compile::{Compiler, EvtInfo, Side};
@@ -17,6 +15,7 @@ use super::lexer::{field_name_len, unescape};
 use super::operand::{is_text, type_name, OperandInfo};
 use super::ops::{Const, ConstSet, PathSet, Pred};
 use super::program::{CheckProg, Quant, Step, Test};
+use super::substr::Substr;
 use crate::fields::value::FieldType;
 
 /// How deeply lists may refer to lists.
@@ -161,7 +160,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
             _ => None,
         };
         // A plain scalar field tested against constants: the evaluator can test its value in
-        // place (see `FieldSource::test_value`).
+        // place (see `FieldSource::peek`).
         let single = match (lhs.steps.as_slice(), &test) {
             (
                 [Step::Field(slot)],
@@ -548,7 +547,7 @@ impl<'a, C: FieldCatalog + ?Sized> Compiler<'a, C> {
 }
 
 fn finder(needle: &[u8]) -> Const {
-    Const::Find(Box::new(memmem::Finder::new(needle).into_owned()))
+    Const::Find(Box::new(Substr::new(needle)))
 }
 
 fn looks_like_transformer(t: &str) -> bool {

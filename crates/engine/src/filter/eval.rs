@@ -2,7 +2,7 @@
 //! caller's [`Scratch`] buffers have grown to the filter's needs.
 
 use super::catalog::FieldSource;
-use super::ops::{pred_const, pred_values, text, values_eq, Tmp};
+use super::ops::{pred_const, pred_quick, pred_values, text, values_eq, Tmp};
 use super::program::{CheckProg, Extractor, Filter, Insn, Quant, Step, Test};
 use super::transform;
 use super::values::{Range, ValueSink, Values};
@@ -17,6 +17,9 @@ pub struct Scratch {
     slots: Vec<Option<Range>>,
     stack: Vec<Range>,
     tmp: Tmp,
+    /// Something was extracted since the last reset: events whose checks all test values in
+    /// place leave nothing to clear.
+    used: bool,
 }
 
 impl Scratch {
@@ -25,7 +28,12 @@ impl Scratch {
         Scratch::default()
     }
 
+    #[inline]
     fn reset(&mut self, slots: usize) {
+        if !self.used && self.slots.len() == slots {
+            return;
+        }
+        self.used = false;
         self.vals.clear();
         if self.slots.len() == slots {
             self.slots.fill(None);
@@ -114,6 +122,7 @@ fn run<F, S>(steps: &[Step], fields: &[F], src: &mut S, sc: &mut Scratch) -> Ran
 where
     S: FieldSource<Field = F> + ?Sized,
 {
+    sc.used = true;
     let base = sc.stack.len();
     for step in steps {
         match step {
@@ -177,41 +186,55 @@ fn each(r: Range, all: bool, mut f: impl FnMut(usize) -> bool) -> bool {
     }
 }
 
+#[inline(always)]
 fn eval_check<F, S>(c: &CheckProg, fields: &[F], src: &mut S, sc: &mut Scratch) -> bool
 where
     S: FieldSource<Field = F> + ?Sized,
 {
-    if let (Some(codes), Some(code)) = (&c.codes, src.event_code()) {
-        let (set, negate) = &**codes;
-        return set.contains(code) != *negate;
+    if let Some(codes) = &c.codes {
+        if let Some(code) = src.event_code() {
+            let (set, negate) = &**codes;
+            return set.contains(code) != *negate;
+        }
     }
-    let cstr = c.cstr;
-    // One scalar value, not extracted yet: test it where it lies (same answers as below for
-    // zero or one value, without copying it into the scratch).
+    // One scalar value, not extracted yet: test it where it lies (same answers as the
+    // general path for zero or one value, without copying it into the scratch).
     if let Some(slot) = c.single {
         if let (Some(None), Some(field)) = (sc.slots.get(slot), fields.get(slot)) {
-            let tmp = &mut sc.tmp;
-            let mut test = |v: Option<&Value<'_>>| {
-                let Some(v) = v else { return false };
-                match &c.test {
-                    Test::Cmp {
-                        pred,
-                        negate,
-                        consts,
-                        ..
-                    } => consts
-                        .first()
-                        .is_some_and(|k| pred_const(*pred, v, k, cstr, tmp) != *negate),
-                    Test::Set { set, .. } => set.contains(v, cstr),
-                    Test::PMatch(paths) => text(v, cstr).is_some_and(|t| paths.matches(t)),
-                    _ => false,
-                }
-            };
-            if let Some(answer) = src.test_value(field, &mut test) {
-                return answer;
+            if let Some(v) = src.peek(field) {
+                // Absent: every test is false.
+                return v.is_some_and(|v| test_one(c, &v, &mut sc.tmp));
             }
         }
     }
+    eval_general(c, fields, src, sc)
+}
+
+/// The test of a `single` check on its value.
+#[inline(always)]
+fn test_one(c: &CheckProg, v: &Value<'_>, tmp: &mut Tmp) -> bool {
+    match &c.test {
+        Test::Cmp {
+            pred,
+            negate,
+            consts,
+            ..
+        } => consts
+            .first()
+            .is_some_and(|k| pred_quick(*pred, v, k, c.cstr, tmp) != *negate),
+        Test::Set { set, .. } => set.contains(v, c.cstr),
+        Test::PMatch(paths) => text(v, c.cstr).is_some_and(|t| paths.matches(t)),
+        _ => false,
+    }
+}
+
+/// Extracts the left side into the scratch, then tests every value.
+#[inline(never)]
+fn eval_general<F, S>(c: &CheckProg, fields: &[F], src: &mut S, sc: &mut Scratch) -> bool
+where
+    S: FieldSource<Field = F> + ?Sized,
+{
+    let cstr = c.cstr;
     let lhs = run(&c.lhs, fields, src, sc);
     if lhs.0 >= lhs.1 {
         // Absent: every test is false, `!=` and `exists` included.

@@ -71,6 +71,7 @@ mod ops;
 mod parse;
 mod print;
 mod program;
+mod substr;
 mod suggest;
 mod transform;
 mod values;

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use memchr::memmem;
 
 use super::glob::glob_match;
+use super::substr::Substr;
 use crate::fields::value::Value;
 
 /// A value-level predicate. `!=` is `Eq` negated by the check.
@@ -34,7 +35,7 @@ pub(crate) enum Pred {
 pub(crate) enum Const {
     Bytes(Box<[u8]>),
     /// Substring search (needle lower-cased for `icontains`).
-    Find(Box<memmem::Finder<'static>>),
+    Find(Box<Substr>),
     Int(i128),
     Bool(bool),
     Ip(IpAddr),
@@ -136,22 +137,35 @@ fn utf8_of<'t>(buf: &'t mut String, src: &'t [u8]) -> &'t str {
     buf
 }
 
+/// `v pred c`, the commonest cases without a call.
+#[inline(always)]
+pub(crate) fn pred_quick(pred: Pred, v: &Value<'_>, c: &Const, cstr: bool, tmp: &mut Tmp) -> bool {
+    match (pred, v, c) {
+        (Pred::Contains, Value::Bytes(t), Const::Find(f)) => f.is_in(t, cstr),
+        (Pred::Eq, Value::Bytes(_), Const::Bytes(_)) => eq_const(v, c, cstr),
+        _ => pred_const(pred, v, c, cstr, tmp),
+    }
+}
+
 /// `v pred c`.
+#[inline(never)]
 pub(crate) fn pred_const(pred: Pred, v: &Value<'_>, c: &Const, cstr: bool, tmp: &mut Tmp) -> bool {
     match (pred, c) {
         (Pred::Eq, _) => eq_const(v, c, cstr),
         (Pred::Lt | Pred::Le | Pred::Gt | Pred::Ge, _) => {
             order_const(v, c, cstr).is_some_and(|o| ordering_ok(pred, o))
         }
+        // The search cuts C strings at their first NUL itself; case folding keeps NULs.
         (Pred::Contains | Pred::BContains, Const::Find(f)) => {
-            text(v, cstr).is_some_and(|t| f.find(t).is_some())
+            v.as_bytes().is_some_and(|t| f.is_in(t, cstr))
         }
-        (Pred::IContains, Const::Find(f)) => {
-            text(v, cstr).is_some_and(|t| f.find(lower_into(&mut tmp.a, t)).is_some())
-        }
-        (Pred::StartsWith | Pred::BStartsWith, Const::Bytes(b)) => {
-            text(v, cstr).is_some_and(|t| t.starts_with(b))
-        }
+        (Pred::IContains, Const::Find(f)) => v
+            .as_bytes()
+            .is_some_and(|t| f.is_in(lower_into(&mut tmp.a, t), cstr)),
+        // A prefix without NUL is a prefix of the text before the first NUL: no need to find it.
+        (Pred::StartsWith | Pred::BStartsWith, Const::Bytes(b)) => v
+            .as_bytes()
+            .is_some_and(|t| t.starts_with(b) && !(cstr && b.contains(&0))),
         (Pred::EndsWith, Const::Bytes(b)) => text(v, cstr).is_some_and(|t| t.ends_with(b)),
         (Pred::Glob, Const::Glob(p)) => text(v, cstr).is_some_and(|t| glob_match(p, t, false)),
         (Pred::IGlob, Const::Glob(p)) => text(v, cstr).is_some_and(|t| glob_match(p, t, true)),
@@ -162,13 +176,10 @@ pub(crate) fn pred_const(pred: Pred, v: &Value<'_>, c: &Const, cstr: bool, tmp: 
     }
 }
 
+#[inline]
 fn eq_const(v: &Value<'_>, c: &Const, cstr: bool) -> bool {
     match (v, c) {
-        (Value::Bytes(t), Const::Bytes(b)) if cstr => {
-            // Equal up to the first NUL, without searching for it: the constant holds none.
-            t.starts_with(b) && t.get(b.len()).is_none_or(|&c| c == 0) && !b.contains(&0)
-        }
-        (Value::Bytes(_), Const::Bytes(b)) => text(v, cstr) == Some(&**b),
+        (Value::Bytes(t), Const::Bytes(b)) => eq_text(t, b, cstr),
         (Value::Bool(x), Const::Bool(y)) => x == y,
         (Value::Ip(a), Const::Ip(b)) => a == b,
         (Value::Ip(a) | Value::Net(a, _), Const::Net(n, p)) => net_contains(*n, *p, *a),
@@ -176,6 +187,26 @@ fn eq_const(v: &Value<'_>, c: &Const, cstr: bool) -> bool {
             num(v).and_then(|x| num_cmp(x, Num::Int(*y))) == Some(Ordering::Equal)
         }
         _ => false,
+    }
+}
+
+/// `t` (up to its first NUL with `cstr`) equals `b`, lengths compared first and short texts
+/// without a call.
+#[inline]
+fn eq_text(t: &[u8], b: &[u8], cstr: bool) -> bool {
+    let n = b.len();
+    // With `cstr`, equal up to the first NUL without searching for it: `b` holds none.
+    let ends = t.len() == n || (cstr && t.get(n) == Some(&0));
+    ends && t.get(..n).is_some_and(|h| same(h, b)) && !(cstr && b.contains(&0))
+}
+
+/// `a == b` for slices of the same length.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
     }
 }
 
