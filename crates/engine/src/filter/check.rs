@@ -561,6 +561,9 @@ fn looks_like_transformer(t: &str) -> bool {
             })
 }
 
+/// Up to this many text values, a set is a list.
+const FEW_TEXTS: usize = 16;
+
 /// Puts converted constants into a lookup set for the left side's type.
 fn build_set(ty: FieldType, consts: Vec<Const>) -> ConstSet {
     match ty {
@@ -602,14 +605,20 @@ fn build_set(ty: FieldType, consts: Vec<Const>) -> ConstSet {
                 })
                 .collect(),
         ),
-        _ => ConstSet::Text(
-            consts
+        _ => {
+            let set = consts
                 .into_iter()
                 .filter_map(|c| match c {
                     Const::Bytes(b) => Some(b),
                     _ => None,
                 })
-                .collect::<HashSet<_>>(),
-        ),
+                .collect::<HashSet<_>>();
+            // A few are compared faster one by one than hashed.
+            if set.len() <= FEW_TEXTS {
+                ConstSet::Texts(set.into_iter().collect())
+            } else {
+                ConstSet::Text(set)
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! caller's [`Scratch`] buffers have grown to the filter's needs.
 
 use super::catalog::FieldSource;
-use super::ops::{pred_const, pred_quick, pred_values, text, values_eq, Tmp};
+use super::ops::{pred_const, pred_text, pred_values, text, values_eq, Tmp};
 use super::program::{CheckProg, Extractor, Filter, Insn, Quant, Step, Test};
 use super::transform;
 use super::values::{Range, ValueSink, Values};
@@ -198,20 +198,42 @@ where
         }
     }
     // One scalar value, not extracted yet: test it where it lies (same answers as the
-    // general path for zero or one value, without copying it into the scratch).
+    // general path for zero or one value, without copying it into the scratch). Nothing
+    // is extracted before the first check that needs it.
     if let Some(slot) = c.single {
-        if let (Some(None), Some(field)) = (sc.slots.get(slot), fields.get(slot)) {
-            if let Some(v) = src.peek(field) {
+        let fresh = !sc.used || matches!(sc.slots.get(slot), Some(None));
+        if let (true, Some(field)) = (fresh, fields.get(slot)) {
+            return match src.peek(field) {
+                // Text, the commonest, stays in registers.
+                Some(Some(Value::Bytes(t))) => test_text(c, t, &mut sc.tmp),
+                Some(Some(v)) => test_one(c, &v, &mut sc.tmp),
                 // Absent: every test is false.
-                return v.is_some_and(|v| test_one(c, &v, &mut sc.tmp));
-            }
+                Some(None) => false,
+                None => eval_general(c, fields, src, sc),
+            };
         }
     }
     eval_general(c, fields, src, sc)
 }
 
-/// The test of a `single` check on its value.
+/// The test of a `single` check on its text value.
 #[inline(always)]
+fn test_text(c: &CheckProg, t: &[u8], tmp: &mut Tmp) -> bool {
+    match &c.test {
+        Test::Cmp {
+            pred,
+            negate,
+            consts,
+            ..
+        } => consts
+            .first()
+            .is_some_and(|k| pred_text(*pred, t, k, c.cstr, tmp) != *negate),
+        _ => test_one(c, &Value::Bytes(t), tmp),
+    }
+}
+
+/// The test of a `single` check on its value.
+#[inline]
 fn test_one(c: &CheckProg, v: &Value<'_>, tmp: &mut Tmp) -> bool {
     match &c.test {
         Test::Cmp {
@@ -221,7 +243,7 @@ fn test_one(c: &CheckProg, v: &Value<'_>, tmp: &mut Tmp) -> bool {
             ..
         } => consts
             .first()
-            .is_some_and(|k| pred_quick(*pred, v, k, c.cstr, tmp) != *negate),
+            .is_some_and(|k| pred_const(*pred, v, k, c.cstr, tmp) != *negate),
         Test::Set { set, .. } => set.contains(v, c.cstr),
         Test::PMatch(paths) => text(v, c.cstr).is_some_and(|t| paths.matches(t)),
         _ => false,

@@ -137,13 +137,13 @@ fn utf8_of<'t>(buf: &'t mut String, src: &'t [u8]) -> &'t str {
     buf
 }
 
-/// `v pred c`, the commonest cases without a call.
+/// `t pred c` for a text value, the commonest cases without a call.
 #[inline(always)]
-pub(crate) fn pred_quick(pred: Pred, v: &Value<'_>, c: &Const, cstr: bool, tmp: &mut Tmp) -> bool {
-    match (pred, v, c) {
-        (Pred::Contains, Value::Bytes(t), Const::Find(f)) => f.is_in(t, cstr),
-        (Pred::Eq, Value::Bytes(_), Const::Bytes(_)) => eq_const(v, c, cstr),
-        _ => pred_const(pred, v, c, cstr, tmp),
+pub(crate) fn pred_text(pred: Pred, t: &[u8], c: &Const, cstr: bool, tmp: &mut Tmp) -> bool {
+    match (pred, c) {
+        (Pred::Contains, Const::Find(f)) => f.is_in(t, cstr),
+        (Pred::Eq, Const::Bytes(b)) => eq_text(t, b, cstr),
+        _ => pred_const(pred, &Value::Bytes(t), c, cstr, tmp),
     }
 }
 
@@ -273,8 +273,13 @@ pub(crate) fn values_eq(l: &Value<'_>, r: &Value<'_>, cstr: (bool, bool)) -> boo
 #[derive(Debug, Clone)]
 pub(crate) enum ConstSet {
     Text(HashSet<Box<[u8]>>),
+    /// A few texts, compared one by one.
+    Texts(Box<[Box<[u8]>]>),
     Int(HashSet<i128>),
-    Bool { t: bool, f: bool },
+    Bool {
+        t: bool,
+        f: bool,
+    },
     Ip(HashSet<IpAddr>),
     Net(Vec<(IpAddr, u8)>),
 }
@@ -283,6 +288,9 @@ impl ConstSet {
     pub(crate) fn contains(&self, v: &Value<'_>, cstr: bool) -> bool {
         match self {
             ConstSet::Text(s) => text(v, cstr).is_some_and(|t| s.contains(t)),
+            ConstSet::Texts(s) => v
+                .as_bytes()
+                .is_some_and(|t| s.iter().any(|b| eq_text(t, b, cstr))),
             ConstSet::Int(s) => match num(v) {
                 Some(Num::Int(x)) => s.contains(&x),
                 // A float only equals an integer constant when it is integral.
@@ -350,5 +358,84 @@ impl PathSet {
                 })
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_texts_answer_as_the_hashed_set() {
+        let items: [&[u8]; 5] = [b"etcd", b"", b"a", b"bash", b"/dev/null"];
+        let hashed = ConstSet::Text(items.iter().map(|b| Box::<[u8]>::from(*b)).collect());
+        let listed = ConstSet::Texts(items.iter().map(|b| Box::<[u8]>::from(*b)).collect());
+        let values: [&[u8]; 12] = [
+            b"etcd",
+            b"etc",
+            b"etcdd",
+            b"etcd\0x",
+            b"\0",
+            b"",
+            b"a",
+            b"a\0",
+            b"bash\0\0",
+            b"/dev/null",
+            b"/dev/nul",
+            b"x",
+        ];
+        for v in values {
+            for cstr in [false, true] {
+                let v = Value::Bytes(v);
+                assert_eq!(
+                    listed.contains(&v, cstr),
+                    hashed.contains(&v, cstr),
+                    "{v:?} {cstr}"
+                );
+            }
+        }
+        assert!(!listed.contains(&Value::I64(1), true));
+    }
+
+    #[test]
+    fn text_equality_and_prefix_cut_at_nul() {
+        let mut tmp = Tmp::default();
+        let cases: [(&[u8], &[u8]); 8] = [
+            (b"etcd", b"etcd"),
+            (b"etcd\0junk", b"etcd"),
+            (b"etc", b"etcd"),
+            (b"etcdx", b"etcd"),
+            (b"", b""),
+            (b"\0", b""),
+            (b"et\0cd", b"et"),
+            (
+                b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+            ),
+        ];
+        for (v, k) in cases {
+            for cstr in [false, true] {
+                let cut = if cstr {
+                    text(&Value::Bytes(v), true)
+                } else {
+                    Some(v)
+                };
+                let c = Const::Bytes(k.into());
+                let val = Value::Bytes(v);
+                assert_eq!(
+                    pred_const(Pred::Eq, &val, &c, cstr, &mut tmp),
+                    cut == Some(k)
+                );
+                assert_eq!(
+                    pred_const(Pred::StartsWith, &val, &c, cstr, &mut tmp),
+                    cut.is_some_and(|t| t.starts_with(k))
+                );
+                assert_eq!(
+                    pred_text(Pred::Eq, v, &c, cstr, &mut tmp),
+                    cut == Some(k),
+                    "{v:?} {k:?}"
+                );
+            }
+        }
     }
 }
