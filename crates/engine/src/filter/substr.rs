@@ -10,8 +10,9 @@ use memchr::memmem;
 /// Haystacks longer than this go to `memmem`, whose vector search wins once set up.
 const SHORT: usize = 64;
 
-/// Start positions per window.
+/// Start positions per window: two halves of eight when resolving one.
 const W: usize = 16;
+const _: () = assert!(W == 16);
 
 /// Size of the padded copy of a haystack with fewer start positions than a window.
 const PAD: usize = 32;
@@ -133,15 +134,14 @@ impl Substr {
             return None;
         }
         // Which starts, in order, eight at a time.
-        for h in 0..W / 8 {
-            let word = |s: &[u8; W]| {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&s[h * 8..h * 8 + 8]);
-                u64::from_le_bytes(w)
-            };
-            let (x, y) = (word(a), word(b));
-            let f = u64::from_le_bytes([self.first[0]; 8]);
-            let l = u64::from_le_bytes([self.last[0]; 8]);
+        let f = u64::from_le_bytes([self.first[0]; 8]);
+        let l = u64::from_le_bytes([self.last[0]; 8]);
+        let halves = [
+            (a.first_chunk::<8>(), b.first_chunk::<8>()),
+            (a.last_chunk::<8>(), b.last_chunk::<8>()),
+        ];
+        for (h, (x, y)) in halves.into_iter().enumerate() {
+            let (x, y) = (u64::from_le_bytes(*x?), u64::from_le_bytes(*y?));
             let mut m = zeros(x ^ f) & zeros(y ^ l);
             if C {
                 m |= zeros(x);
