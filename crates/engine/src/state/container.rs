@@ -5,16 +5,35 @@ use super::{Container, Mount, State, Thread};
 /// The container id libsinsp derives from a thread's cgroups (NUL-separated
 /// `subsys=path`): 12 hex characters for docker, cri-o and containerd, empty for the host.
 pub fn container_id_from_cgroups(cgroups: &[u8]) -> Vec<u8> {
-    for entry in cgroups.split(|&b| b == 0) {
-        let path = match entry.iter().position(|&b| b == b'=') {
+    container_id_in(cgroups)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
+}
+
+/// The container id in `cgroups`, as [`container_id_from_cgroups`] finds it.
+pub(super) fn container_id_in(cgroups: &[u8]) -> Option<&[u8]> {
+    // An id is a 64-character last path component; memchr finds the separators, so an
+    // entry whose last component is shorter costs a few instructions.
+    let mut rest = cgroups;
+    while !rest.is_empty() {
+        let (entry, next) = match memchr::memchr(0, rest) {
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)?),
+            None => (rest, &[][..]),
+        };
+        rest = next;
+        let path = match memchr::memchr(b'=', entry) {
             Some(i) => entry.get(i + 1..).unwrap_or_default(),
             None => entry,
         };
+        let last_len = memchr::memrchr(b'/', path).map_or(path.len(), |i| path.len() - i - 1);
+        if last_len < 64 {
+            continue;
+        }
         if let Some(id) = id_in_path(path) {
-            return id.to_vec();
+            return Some(id);
         }
     }
-    Vec::new()
+    None
 }
 
 /// A 64-hex-character id as the last path component (optionally `docker-<id>.scope`,
@@ -110,7 +129,7 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
         t.exe = t.comm.clone();
         t.container_id = id.clone();
         t.refresh_text();
-        state.threads.insert(-1, t);
+        state.insert_thread(t);
     }
     state.containers.insert(id, container);
 }

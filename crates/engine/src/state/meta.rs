@@ -12,10 +12,18 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
     let Ok(meta) = block.meta() else { return };
     match meta {
         Meta::Threads(iter) => {
+            // The threads of a process share their cgroups: the id is found once per run.
+            let mut last_cgroups: &[u8] = &[];
+            let mut last_id: &[u8] = &[];
             for t in iter.flatten() {
                 let tid = t.tid as i64;
-                let mut cwd = t.cwd.to_vec();
+                let mut cwd = Vec::with_capacity(t.cwd.len() + 1);
+                cwd.extend_from_slice(t.cwd);
                 paths::ensure_trailing_slash(&mut cwd);
+                if t.cgroups != last_cgroups {
+                    last_cgroups = t.cgroups;
+                    last_id = super::container::container_id_in(t.cgroups).unwrap_or_default();
+                }
                 let th = Thread {
                     tid,
                     pid: t.pid as i64,
@@ -32,7 +40,7 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                     cwd,
                     cgroups: t.cgroups.to_vec(),
                     root: t.root.to_vec(),
-                    container_id: super::container_id_from_cgroups(t.cgroups),
+                    container_id: last_id.to_vec(),
                     uid: t.uid,
                     gid: t.gid,
                     loginuid: t.loginuid,
@@ -52,7 +60,7 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                 };
                 let mut th = th;
                 th.refresh_text();
-                state.threads.insert(tid, th);
+                state.insert_thread(th);
             }
         }
         Meta::Fds { tid, fds } => {

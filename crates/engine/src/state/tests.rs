@@ -235,3 +235,56 @@ fn unbound_side_is_inferred_from_the_interfaces() {
         None
     );
 }
+
+impl State {
+    /// Panics unless the per-process thread counts match the thread table.
+    fn check_thread_counts(&self) {
+        let mut counts = std::collections::HashMap::new();
+        for t in self.threads.values() {
+            *counts.entry(t.pid).or_insert(0u32) += 1;
+        }
+        let kept: std::collections::HashMap<i64, u32> =
+            self.nthreads.iter().map(|(p, n)| (*p, *n)).collect();
+        assert_eq!(counts, kept);
+    }
+}
+
+#[test]
+fn thread_counts_follow_every_capture() {
+    let shared = std::env::var("SCAPKIT_SHARED").map_or_else(
+        |_| std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        std::path::PathBuf::from,
+    );
+    let dir = shared.join("captures");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: thread counts on the shared captures (../shared not found)");
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "scap"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for path in files {
+        let cap = Capture::open(&path).unwrap();
+        let mut state = State::default();
+        // Counts only ever drift, so a check now and then (and at the end) finds a slip.
+        for (n, rec) in cap.records().enumerate() {
+            let Ok(rec) = rec else { break };
+            match rec {
+                Record::Section(_) => state = State::default(),
+                Record::Meta(b) => state.load_meta(&b),
+                Record::Event(ev) => {
+                    state.parse(&ev);
+                }
+                _ => {}
+            }
+            if n % 64 == 0 {
+                state.check_thread_counts();
+            }
+        }
+        state.check_thread_counts();
+    }
+}
