@@ -143,8 +143,20 @@ impl<'a> Raw<'a> {
     /// As an unsigned number, as `ParamValue::as_u64` or else `as_i64` reads it.
     #[inline]
     pub(super) fn uint(self) -> Option<u64> {
+        use ParamType as T;
         match self.0 {
-            ParamType::Uint64 => Some(u64::from_le_bytes(self.1.try_into().ok()?)),
+            // Unsigned kinds of a fixed width, read without the decoder (a payload of another
+            // width decodes as raw bytes: no number).
+            T::Uint64 => Some(u64::from_le_bytes(self.1.try_into().ok()?)),
+            T::Uint32 | T::Flags32 | T::Enumflags32 | T::Mode | T::Uid | T::Gid => {
+                Some(u64::from(u32::from_le_bytes(self.1.try_into().ok()?)))
+            }
+            T::Uint16 | T::Flags16 | T::Enumflags16 => {
+                Some(u64::from(u16::from_le_bytes(self.1.try_into().ok()?)))
+            }
+            T::Uint8 | T::Flags8 | T::Enumflags8 => {
+                Some(u64::from(u8::from_le_bytes(self.1.try_into().ok()?)))
+            }
             _ => {
                 let v = self.value();
                 v.as_u64().or_else(|| v.as_i64().map(|i| i as u64))
@@ -268,6 +280,58 @@ pub(super) fn param_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_reads_as_the_decoder_does() {
+        // Every parameter type of the table, with payloads of every small length.
+        let mut types: Vec<ParamType> = Vec::new();
+        for e in scap::table::CURRENT.events {
+            for p in e.params {
+                if !types.contains(&p.ty) {
+                    types.push(p.ty);
+                }
+            }
+        }
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+        let mut with_nul = bytes.clone();
+        with_nul[5] = 0;
+        for ty in types {
+            for len in 1..=18 {
+                for src in [&bytes, &with_nul] {
+                    let b = &src[..len];
+                    let v = decode(ty, b);
+                    let raw = Raw(ty, b);
+                    let int = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64));
+                    let uint = v.as_u64().or_else(|| v.as_i64().map(|i| i as u64));
+                    assert_eq!(raw.int(), int, "{ty:?} {len}");
+                    assert_eq!(raw.uint(), uint, "{ty:?} {len}");
+                    assert_eq!(raw.bytes(), v.as_bytes(), "{ty:?} {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_finds_every_parameter() {
+        // 3 parameters of lengths 2, 0 and 3, with 2- and 4-byte lengths.
+        for width in [2usize, 4] {
+            let mut raw = vec![0xEE; 26];
+            for len in [2u32, 0, 3] {
+                raw.extend_from_slice(&len.to_le_bytes()[..width]);
+            }
+            raw.extend_from_slice(b"abxyz");
+            let split = Split::new(&raw, 26, width, 3);
+            assert_eq!(split.get(0), Some(&b"ab"[..]));
+            assert_eq!(split.get(1), Some(&b""[..]));
+            assert_eq!(split.get(2), Some(&b"xyz"[..]));
+            assert_eq!(split.get(3), None);
+            for i in 0..3 {
+                assert_eq!(param_at(&raw, 26, width, 3, i), split.get(i));
+            }
+            // A length array running past the event gives no parameters.
+            assert_eq!(Split::new(&raw, 26, width, 100).get(0), None);
+        }
+    }
 
     #[test]
     fn names_are_distinct_and_known() {

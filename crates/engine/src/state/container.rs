@@ -21,19 +21,42 @@ pub(super) fn container_id_in(cgroups: &[u8]) -> Option<&[u8]> {
             None => (rest, &[][..]),
         };
         rest = next;
+        // What follows the entry's last `/` is at least as long as the path's last component.
+        let tail = memchr::memrchr(b'/', entry).map_or(entry.len(), |i| entry.len() - i - 1);
+        if tail < 64 {
+            continue;
+        }
         let path = match memchr::memchr(b'=', entry) {
             Some(i) => entry.get(i + 1..).unwrap_or_default(),
             None => entry,
         };
-        let last_len = memchr::memrchr(b'/', path).map_or(path.len(), |i| path.len() - i - 1);
-        if last_len < 64 {
-            continue;
-        }
         if let Some(id) = id_in_path(path) {
             return Some(id);
         }
     }
     None
+}
+
+/// The last cgroups whose container id was worked out, and that id: the threads of a
+/// process, and a process and its children, mostly share their cgroups.
+#[derive(Debug, Default)]
+pub(super) struct IdCache {
+    cgroups: Vec<u8>,
+    id: Vec<u8>,
+}
+
+impl IdCache {
+    /// The container id of `cgroups`, as [`container_id_from_cgroups`] finds it.
+    pub(super) fn id_of(&mut self, cgroups: &[u8]) -> &[u8] {
+        if self.cgroups != cgroups {
+            self.cgroups.clear();
+            self.cgroups.extend_from_slice(cgroups);
+            self.id.clear();
+            self.id
+                .extend_from_slice(container_id_in(cgroups).unwrap_or_default());
+        }
+        &self.id
+    }
 }
 
 /// A 64-hex-character id as the last path component (optionally `docker-<id>.scope`,

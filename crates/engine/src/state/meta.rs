@@ -12,18 +12,11 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
     let Ok(meta) = block.meta() else { return };
     match meta {
         Meta::Threads(iter) => {
-            // The threads of a process share their cgroups: the id is found once per run.
-            let mut last_cgroups: &[u8] = &[];
-            let mut last_id: &[u8] = &[];
             for t in iter.flatten() {
                 let tid = t.tid as i64;
                 let mut cwd = Vec::with_capacity(t.cwd.len() + 1);
                 cwd.extend_from_slice(t.cwd);
                 paths::ensure_trailing_slash(&mut cwd);
-                if t.cgroups != last_cgroups {
-                    last_cgroups = t.cgroups;
-                    last_id = super::container::container_id_in(t.cgroups).unwrap_or_default();
-                }
                 let th = Thread {
                     tid,
                     pid: t.pid as i64,
@@ -40,7 +33,7 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                     cwd,
                     cgroups: t.cgroups.to_vec(),
                     root: t.root.to_vec(),
-                    container_id: last_id.to_vec(),
+                    container_id: state.cgroup_ids.id_of(t.cgroups).to_vec(),
                     uid: t.uid,
                     gid: t.gid,
                     loginuid: t.loginuid,
@@ -170,13 +163,12 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
 /// Sockets read from /proc list the local side first; libsinsp flips those whose local port
 /// is a listening port so that every tuple reads client -> server.
 pub(super) fn fix_sockets(state: &mut State) {
-    let listening: std::collections::HashSet<u16> = state
-        .fds
-        .values()
-        .flat_map(|t| t.values())
-        .filter(|f| matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK))
-        .map(|f| f.dport)
-        .collect();
+    let mut listening = PortSet::default();
+    for f in state.fds.values().flat_map(|t| t.values()) {
+        if matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK) {
+            listening.insert(f.dport);
+        }
+    }
     if listening.is_empty() {
         return;
     }
@@ -191,5 +183,30 @@ pub(super) fn fix_sockets(state: &mut State) {
                 f.is_server = true;
             }
         }
+    }
+}
+
+/// A set of ports: one bit each, allocated on the first insert.
+#[derive(Default)]
+struct PortSet(Vec<u64>);
+
+impl PortSet {
+    fn insert(&mut self, port: u16) {
+        if self.0.is_empty() {
+            self.0 = vec![0; 1 << 10];
+        }
+        if let Some(w) = self.0.get_mut(usize::from(port >> 6)) {
+            *w |= 1 << (port & 63);
+        }
+    }
+
+    fn contains(&self, port: &u16) -> bool {
+        self.0
+            .get(usize::from(*port >> 6))
+            .is_some_and(|w| w & (1 << (*port & 63)) != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

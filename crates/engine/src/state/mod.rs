@@ -330,14 +330,23 @@ impl Fd {
 /// Append `ip:port` as `Display` writes it; IPv4, by far the most common, without the
 /// formatting machinery (metadata blocks name thousands of sockets).
 fn push_addr(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
-    let mut s = Small::default();
+    // `255.255.255.255:65535` is 21 bytes; each octet writes 3 bytes and keeps its length.
+    let mut buf = [0u8; 24];
+    let mut n = 0;
     match ip {
         IpAddr::V4(v4) => {
             for (i, o) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    s.push(b'.');
+                    if let Some(b) = buf.get_mut(n) {
+                        *b = b'.';
+                    }
+                    n += 1;
                 }
-                s.dec(u32::from(o));
+                let [a, b, c, len] = DECIMAL_BYTES[usize::from(o)];
+                if let Some(d) = buf.get_mut(n..n + 3) {
+                    d.copy_from_slice(&[a, b, c]);
+                }
+                n += usize::from(len);
             }
         }
         IpAddr::V6(_) => {
@@ -345,60 +354,49 @@ fn push_addr(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
             let _ = write!(out, "{ip}");
         }
     }
-    s.push(b':');
-    s.dec(u32::from(port));
-    out.extend_from_slice(s.as_slice());
+    if let Some(b) = buf.get_mut(n) {
+        *b = b':';
+    }
+    n += 1;
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut p = port;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (p % 10) as u8;
+        }
+        p /= 10;
+        if p == 0 || i == 0 {
+            break;
+        }
+    }
+    let digits = digits.get(i..).unwrap_or_default();
+    if let Some(d) = buf.get_mut(n..n + digits.len()) {
+        d.copy_from_slice(digits);
+    }
+    n += digits.len();
+    out.extend_from_slice(buf.get(..n).unwrap_or_default());
 }
 
-/// A few bytes formatted on the stack, then appended at once: `255.255.255.255:65535` is
-/// 21 bytes.
-struct Small {
-    buf: [u8; 24],
-    len: usize,
-}
+/// The decimal text of every byte value (up to 3 digits, zero-padded after), then its length.
+const DECIMAL_BYTES: [[u8; 4]; 256] = decimal_bytes();
 
-impl Default for Small {
-    fn default() -> Small {
-        Small {
-            buf: [0; 24],
-            len: 0,
-        }
+const fn decimal_bytes() -> [[u8; 4]; 256] {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let n = i as u8;
+        t[i] = if n >= 100 {
+            [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10, 3]
+        } else if n >= 10 {
+            [b'0' + n / 10, b'0' + n % 10, 0, 2]
+        } else {
+            [b'0' + n, 0, 0, 1]
+        };
+        i += 1;
     }
-}
-
-impl Small {
-    #[inline]
-    fn push(&mut self, b: u8) {
-        if let Some(s) = self.buf.get_mut(self.len) {
-            *s = b;
-            self.len += 1;
-        }
-    }
-
-    /// Append `n` in decimal.
-    #[inline]
-    fn dec(&mut self, n: u32) {
-        let mut digits = [0u8; 10];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            if let Some(d) = digits.get_mut(i) {
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || i == 0 {
-                break;
-            }
-        }
-        for &d in digits.get(i..).unwrap_or_default() {
-            self.push(d);
-        }
-    }
-
-    fn as_slice(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
-    }
+    t
 }
 
 /// A user from the user list.
@@ -514,6 +512,9 @@ pub(crate) struct Slot {
 #[derive(Debug, Default)]
 pub struct State {
     threads: IntMap<i64, Thread>,
+    /// A tid and its pid as [`State::pid_of`] finds it, saving the thread lookup of the
+    /// many fd lookups of one event; forgotten whenever a thread comes, goes or changes pid.
+    pid_hint: Option<(i64, i64)>,
     /// Number of threads in `threads` per pid (kept by `insert_thread` and `remove_thread`):
     /// a process's fd table goes with its last thread.
     nthreads: IntMap<i64, u32>,
@@ -548,6 +549,8 @@ pub struct State {
     fd_name_changed: bool,
     /// The name of the current event's fd before its exit was parsed (buffer reused).
     fd_name_before: Vec<u8>,
+    /// The container id of the last cgroups seen.
+    cgroup_ids: container::IdCache,
     /// Name buffers of gone fds, for the next fds opened (a few at most).
     spare_names: Vec<Vec<u8>>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
@@ -617,9 +620,26 @@ impl State {
             .count()
     }
 
+    /// The pid whose fd table thread `tid` uses (its own tid when unknown).
+    #[inline]
+    fn pid_of(&self, tid: i64) -> i64 {
+        match self.pid_hint {
+            Some((t, pid)) if t == tid => pid,
+            _ => self.threads.get(&tid).map_or(tid, |t| t.pid),
+        }
+    }
+
+    /// [`State::pid_of`], kept for the next lookups of the same tid.
+    #[inline]
+    fn note_pid(&mut self, tid: i64) -> i64 {
+        let pid = self.pid_of(tid);
+        self.pid_hint = Some((tid, pid));
+        pid
+    }
+
     /// fd `fd` as seen by thread `tid`.
     pub fn fd(&self, tid: i64, fd: i64) -> Option<&Fd> {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let pid = self.pid_of(tid);
         self.fds.get(&pid)?.get(&fd)
     }
 

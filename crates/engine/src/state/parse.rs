@@ -419,11 +419,13 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     } else {
         None
     };
+    // The exit's fd lookups (and the fields' after it) share one thread lookup.
+    state.note_pid(tid);
     let had_fd = state.snapshot_fd_name(tid);
     let x = Exit::new(
         ev,
         &code.layout,
-        params.unwrap_or_else(|| Split::of_event(ev)),
+        params.get_or_insert_with(|| Split::of_event(ev)),
         enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
     );
     exit_event(state, &x, code.exit, tid);
@@ -443,7 +445,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
 struct Exit<'e> {
     ev: &'e Event<'e>,
     layout: &'e Layout,
-    params: Split<'e>,
+    params: &'e Split<'e>,
     enter: Option<(&'e Enter, &'e Layout)>,
     /// The enter's parameters, split when first asked for.
     enter_params: std::cell::OnceCell<Split<'e>>,
@@ -453,7 +455,7 @@ impl<'e> Exit<'e> {
     fn new(
         ev: &'e Event<'e>,
         layout: &'e Layout,
-        params: Split<'e>,
+        params: &'e Split<'e>,
         enter: Option<(&'e Enter, &'e Layout)>,
     ) -> Self {
         Exit {
@@ -468,7 +470,7 @@ impl<'e> Exit<'e> {
     /// Parameter `key` of the exit event (none when empty).
     #[inline]
     fn raw(&self, key: Key) -> Option<Raw<'e>> {
-        self.layout.raw(&self.params, key)
+        self.layout.raw(self.params, key)
     }
 
     /// Parameter `key` of the matching enter event (none when empty).
@@ -485,38 +487,47 @@ impl<'e> Exit<'e> {
         self.raw(key).or_else(|| self.enter_raw(key))
     }
 
+    #[inline]
     fn get(&self, key: Key) -> Option<ParamValue<'e>> {
         self.raw(key).map(Raw::value)
     }
 
+    #[inline]
     fn enter(&self, key: Key) -> Option<ParamValue<'e>> {
         self.enter_raw(key).map(Raw::value)
     }
 
+    #[inline]
     fn int(&self, key: Key) -> Option<i64> {
         self.raw(key)?.int()
     }
 
+    #[inline]
     fn uint(&self, key: Key) -> Option<u64> {
         self.raw(key)?.uint()
     }
 
+    #[inline]
     fn bytes(&self, key: Key) -> Option<&'e [u8]> {
         self.raw(key)?.bytes()
     }
 
+    #[inline]
     fn enter_bytes(&self, key: Key) -> Option<&'e [u8]> {
         self.enter_raw(key)?.bytes()
     }
 
+    #[inline]
     fn arg_int(&self, key: Key) -> Option<i64> {
         self.arg_raw(key)?.int()
     }
 
+    #[inline]
     fn arg_uint(&self, key: Key) -> Option<u64> {
         self.arg_raw(key)?.uint()
     }
 
+    #[inline]
     fn arg_bytes(&self, key: Key) -> Option<&'e [u8]> {
         self.arg_raw(key)?.bytes()
     }
@@ -555,16 +566,23 @@ fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
     if !act.has(Action::PLACEHOLDER) || raw_tid == u64::MAX || state.known_tid == Some(tid) {
         return;
     }
-    if !state.threads.contains_key(&tid) {
-        state.insert_thread(Thread::placeholder(tid));
-    }
+    // The thread lookup also serves the event's fd lookups (the pid hint).
+    let pid = match state.threads.get(&tid) {
+        Some(t) => t.pid,
+        None => {
+            state.insert_thread(Thread::placeholder(tid));
+            tid
+        }
+    };
+    state.pid_hint = Some((tid, pid));
     state.known_tid = Some(tid);
 }
 
 /// The enter events of `procexit` and `container`.
 fn enter_special(state: &mut State, ev: &Event<'_>, layout: &Layout, tid: i64) {
     let raw_tid = ev.tid();
-    let x = Exit::new(ev, layout, Split::of_event(ev), None);
+    let params = Split::of_event(ev);
+    let x = Exit::new(ev, layout, &params, None);
     match table::CURRENT.event(ev.event_type()).map(|i| i.name) {
         Some("procexit") => {
             if let Some(t) = state.threads.get_mut(&tid) {
@@ -807,7 +825,7 @@ fn exit_event(state: &mut State, x: &Exit<'_>, kind: ExitKind, tid: i64) {
             let fd = x.int(Key::Fd).or_else(|| x.enter.and_then(|(e, _)| e.fd));
             if let Some(fd) = fd {
                 state.event_fd = Some(fd);
-                let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+                let pid = state.pid_of(tid);
                 state.fd_to_remove = Some((pid, fd));
             }
         }
@@ -980,7 +998,7 @@ fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming:
             }
         }
     }
-    let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+    let pid = state.pid_of(tid);
     let bound = |port: u16| {
         state.fds.get(&pid).is_some_and(|t| {
             t.iter()
@@ -1140,7 +1158,7 @@ fn clone_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     t.ptid = ptid;
     t.clone_ts = x.ev.ts();
     t.flags = flags as u32;
-    copy_process_params(&mut t, x, parent_pid.is_none());
+    copy_process_params(&mut t, x, parent_pid.is_none(), &mut state.cgroup_ids);
     if let Some(b) = x.bytes(Key::Cwd).filter(|b| !b.is_empty()) {
         set_bytes(&mut t.cwd, b);
         paths::ensure_trailing_slash(&mut t.cwd);
@@ -1175,7 +1193,12 @@ fn set_bytes(dst: &mut Vec<u8>, src: &[u8]) {
 
 /// The process parameters that clone and execve exits both carry; `comm_from_exe` names a
 /// thread with no `comm` parameter after its executable.
-fn copy_process_params(t: &mut Thread, x: &Exit<'_>, comm_from_exe: bool) {
+fn copy_process_params(
+    t: &mut Thread,
+    x: &Exit<'_>,
+    comm_from_exe: bool,
+    ids: &mut container::IdCache,
+) {
     if let Some(b) = x.bytes(Key::Exe) {
         set_bytes(&mut t.exe, b);
     }
@@ -1192,8 +1215,7 @@ fn copy_process_params(t: &mut Thread, x: &Exit<'_>, comm_from_exe: bool) {
     if let Some(b) = x.bytes(Key::Cgroups) {
         if t.cgroups != b {
             set_bytes(&mut t.cgroups, b);
-            let id = container::container_id_in(b).unwrap_or_default();
-            set_bytes(&mut t.container_id, id);
+            set_bytes(&mut t.container_id, ids.id_of(b));
         }
     }
     if let Some(v) = x.uint(Key::Fdlimit) {
@@ -1213,12 +1235,13 @@ fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     };
     let was_placeholder = t.placeholder;
     t.placeholder = false;
-    copy_process_params(t, x, was_placeholder);
+    copy_process_params(t, x, was_placeholder, &mut state.cgroup_ids);
     if let Some(b) = x.bytes(Key::Env) {
         set_bytes(&mut t.env, b);
     }
     if was_placeholder {
         if let Some(v) = x.int(Key::Pid) {
+            state.pid_hint = None;
             count_thread(&mut state.nthreads, t.pid, -1);
             count_thread(&mut state.nthreads, v, 1);
             t.pid = v;
@@ -1323,6 +1346,7 @@ fn count_thread(counts: &mut super::hash::IntMap<i64, u32>, pid: i64, delta: i32
 impl State {
     /// Add thread `t` (replacing any thread of its tid), keeping the per-process counts.
     pub(super) fn insert_thread(&mut self, t: Thread) {
+        self.pid_hint = None;
         let pid = t.pid;
         if let Some(old) = self.threads.insert(t.tid, t) {
             count_thread(&mut self.nthreads, old.pid, -1);
@@ -1335,7 +1359,7 @@ impl State {
         let Some(num) = self.event_fd else {
             return false;
         };
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let pid = self.pid_of(tid);
         let Some(f) = self.fds.get(&pid).and_then(|t| t.get(&num)) else {
             return false;
         };
@@ -1348,6 +1372,7 @@ impl State {
         let Some(t) = self.threads.remove(&tid) else {
             return;
         };
+        self.pid_hint = None;
         self.known_tid = None;
         let at = self.slot_of.get(&tid).copied();
         if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
@@ -1371,7 +1396,7 @@ impl State {
     }
 
     fn add_fd(&mut self, tid: i64, fd: i64, f: Fd) {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let pid = self.pid_of(tid);
         if let Some(old) = self.fds.entry(pid).or_default().insert(fd, f) {
             self.recycle(old);
         }
@@ -1395,7 +1420,7 @@ impl State {
     }
 
     fn fd_mut(&mut self, tid: i64, fd: i64) -> Option<&mut Fd> {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
+        let pid = self.pid_of(tid);
         self.fds.get_mut(&pid)?.get_mut(&fd)
     }
 

@@ -247,6 +247,13 @@ impl State {
             self.nthreads.iter().map(|(p, n)| (*p, *n)).collect();
         assert_eq!(counts, kept);
     }
+
+    /// Panics unless the pid hint is the thread's pid.
+    fn check_pid_hint(&self) {
+        if let Some((tid, pid)) = self.pid_hint {
+            assert_eq!(pid, self.threads.get(&tid).map_or(tid, |t| t.pid));
+        }
+    }
 }
 
 #[test]
@@ -281,10 +288,34 @@ fn thread_counts_follow_every_capture() {
                 }
                 _ => {}
             }
+            state.check_pid_hint();
             if n % 64 == 0 {
                 state.check_thread_counts();
             }
         }
         state.check_thread_counts();
+    }
+}
+
+#[test]
+fn addresses_print_as_display_does() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for a in [0u8, 1, 9, 10, 99, 100, 127, 199, 200, 255] {
+        for b in [0u8, 7, 42, 168, 255] {
+            ips.push(IpAddr::V4(Ipv4Addr::new(a, b, 255 - b, a / 2)));
+        }
+    }
+    ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    ips.push(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    ips.push(IpAddr::V6(Ipv6Addr::new(
+        0x2001, 0xdb8, 0, 0, 0, 0xff00, 0x42, 0x8329,
+    )));
+    for ip in ips {
+        for port in [0u16, 1, 9, 10, 80, 443, 999, 1000, 8080, 9999, 10000, 65535] {
+            let mut out = b"x".to_vec();
+            super::push_addr(&mut out, ip, port);
+            assert_eq!(out, format!("x{ip}:{port}").into_bytes());
+        }
     }
 }
