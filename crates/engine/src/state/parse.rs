@@ -90,6 +90,34 @@ enum ExitKind {
 }
 
 impl ExitKind {
+    /// True for exits that change no fd and no thread's pid: their fds keep their names.
+    fn keeps_fds(self) -> bool {
+        use ExitKind as K;
+        matches!(
+            self,
+            K::Close | K::Chdir | K::Fchdir | K::Setuid | K::Setgid | K::Setsid
+        )
+    }
+
+    /// True for exits whose parser reads parameters of their enter event.
+    fn reads_enter(self) -> bool {
+        use ExitKind as K;
+        !matches!(
+            self,
+            K::None
+                | K::Clone
+                | K::Recv
+                | K::Accept
+                | K::Pipe
+                | K::Socketpair
+                | K::Simple(_)
+                | K::Memfd
+                | K::Pidfd
+                | K::Close
+                | K::Setsid
+        )
+    }
+
     fn of(name: &str) -> ExitKind {
         use ExitKind as K;
         match name {
@@ -204,9 +232,9 @@ fn action_of(ty: u16) -> Action {
             bits |= Action::KEEP_ENTER;
             let exit_ty = ty.wrapping_add(1);
             let exit_name = table::CURRENT.event(exit_ty).map(|i| i.name);
-            // Exits parsed here, and the fs.path.* ones, read parameters of their enter.
+            // Some exit parsers, and the fs.path.* fields, read parameters of their enter.
             if exit_name.is_some_and(|n| {
-                ExitKind::of(n) != ExitKind::None || crate::fields::fspath::has_paths(n)
+                ExitKind::of(n).reads_enter() || crate::fields::fspath::has_paths(n)
             }) {
                 bits |= Action::SAVE_RAW;
             }
@@ -421,7 +449,10 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     };
     // The exit's fd lookups (and the fields' after it) share one thread lookup.
     state.note_pid(tid);
-    let had_fd = state.snapshot_fd_name(tid);
+    let fd_before = state.event_fd;
+    let quiet = code.exit.keeps_fds();
+    // The name is kept only where the parser may change it.
+    let had_fd = !quiet && state.snapshot_fd_name(tid);
     let x = Exit::new(
         ev,
         &code.layout,
@@ -429,10 +460,23 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
         enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
     );
     exit_event(state, &x, code.exit, tid);
-    state.fd_name_changed = had_fd
-        && state
-            .event_fd(tid)
-            .is_some_and(|f| f.name != state.fd_name_before);
+    state.fd_name_changed = if quiet {
+        // The fds are as they were: only a change of fd number can change the name.
+        match (fd_before, state.event_fd) {
+            (Some(before), Some(after)) if before != after => {
+                match (state.fd(tid, before), state.fd(tid, after)) {
+                    (Some(b), Some(a)) => a.name != b.name,
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    } else {
+        had_fd
+            && state
+                .event_fd(tid)
+                .is_some_and(|f| f.name != state.fd_name_before)
+    };
     if let Some(e) = enter {
         if let Some(s) = state.slots.get_mut(at) {
             s.enter = e;
