@@ -59,9 +59,10 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
         Meta::Fds { tid, fds } => {
             let tid = tid as i64;
             let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
-            let table = state.fds.entry(pid).or_default();
-            for info in fds.flatten() {
-                table.insert(info.fd, fd_from_list(&info));
+            if let Some(table) = state.table_or_new(pid) {
+                for info in fds.flatten() {
+                    table.insert(info.fd, fd_from_list(&info));
+                }
             }
         }
         Meta::Users(iter) => {
@@ -164,7 +165,7 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
 /// is a listening port so that every tuple reads client -> server.
 pub(super) fn fix_sockets(state: &mut State) {
     let mut listening = PortSet::default();
-    for f in state.fds.values().flat_map(|t| t.values()) {
+    for f in state.fds.tables().flat_map(|t| t.values()) {
         if matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK) {
             listening.insert(f.dport);
         }
@@ -172,7 +173,7 @@ pub(super) fn fix_sockets(state: &mut State) {
     if listening.is_empty() {
         return;
     }
-    for f in state.fds.values_mut().flat_map(|t| t.values_mut()) {
+    for f in state.fds.tables_mut().flat_map(|t| t.values_mut()) {
         if !matches!(f.kind, fd_kind::IPV4_SOCK | fd_kind::IPV6_SOCK) || f.is_server {
             continue;
         }

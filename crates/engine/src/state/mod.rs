@@ -7,6 +7,7 @@
 mod args;
 mod container;
 mod exe;
+mod fdtab;
 mod hash;
 mod meta;
 mod parse;
@@ -508,18 +509,27 @@ pub(crate) struct Slot {
     pub enter: Enter,
 }
 
+/// A thread, the pid whose fd table it uses, and that table's slot (none while it has none).
+#[derive(Debug, Clone, Copy)]
+struct Hint {
+    tid: i64,
+    pid: i64,
+    slot: Option<u32>,
+}
+
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
 #[derive(Debug, Default)]
 pub struct State {
     threads: IntMap<i64, Thread>,
-    /// A tid and its pid as [`State::pid_of`] finds it, saving the thread lookup of the
-    /// many fd lookups of one event; forgotten whenever a thread comes, goes or changes pid.
-    pid_hint: Option<(i64, i64)>,
+    /// The thread of the current event and where its fds are, saving the thread and table
+    /// lookups of the many fd lookups of one event; forgotten whenever a thread comes, goes or
+    /// changes pid, kept up to date when its process gets a table.
+    hint: Option<Hint>,
     /// Number of threads in `threads` per pid (kept by `insert_thread` and `remove_thread`):
     /// a process's fd table goes with its last thread.
     nthreads: IntMap<i64, u32>,
-    /// fd tables, keyed by pid (threads share their process's table).
-    fds: IntMap<i64, IntMap<i64, Fd>>,
+    /// fd tables, by pid (threads share their process's table).
+    fds: fdtab::FdTables,
     users: IntMap<u32, User>,
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
@@ -623,24 +633,66 @@ impl State {
     /// The pid whose fd table thread `tid` uses (its own tid when unknown).
     #[inline]
     fn pid_of(&self, tid: i64) -> i64 {
-        match self.pid_hint {
-            Some((t, pid)) if t == tid => pid,
+        match self.hint {
+            Some(h) if h.tid == tid => h.pid,
             _ => self.threads.get(&tid).map_or(tid, |t| t.pid),
         }
     }
 
-    /// [`State::pid_of`], kept for the next lookups of the same tid.
+    /// The fd table thread `tid` uses, if its process has one.
+    #[inline]
+    fn table_of(&self, tid: i64) -> Option<&fdtab::FdTable> {
+        match self.hint {
+            Some(h) if h.tid == tid => self.fds.at(h.slot?),
+            _ => self.fds.get(self.pid_of(tid)),
+        }
+    }
+
+    /// The fd table thread `tid` uses, to change.
+    #[inline]
+    fn table_of_mut(&mut self, tid: i64) -> Option<&mut fdtab::FdTable> {
+        let slot = match self.hint {
+            Some(h) if h.tid == tid => h.slot?,
+            _ => self.fds.slot(self.pid_of(tid))?,
+        };
+        self.fds.at_mut(slot)
+    }
+
+    /// Make `tid` (of process `pid`) the thread of the hint.
+    #[inline]
+    fn set_hint(&mut self, tid: i64, pid: i64) {
+        self.hint = Some(Hint {
+            tid,
+            pid,
+            slot: self.fds.slot(pid),
+        });
+    }
+
+    /// [`State::pid_of`], kept in the hint for the next lookups of the same tid.
     #[inline]
     fn note_pid(&mut self, tid: i64) -> i64 {
-        let pid = self.pid_of(tid);
-        self.pid_hint = Some((tid, pid));
-        pid
+        match self.hint {
+            Some(h) if h.tid == tid => h.pid,
+            _ => {
+                let pid = self.pid_of(tid);
+                self.set_hint(tid, pid);
+                pid
+            }
+        }
+    }
+
+    /// Process `pid`'s fd table, made empty if it had none.
+    fn table_or_new(&mut self, pid: i64) -> Option<&mut fdtab::FdTable> {
+        let slot = self.fds.slot_or_new(pid);
+        if let Some(h) = self.hint.as_mut().filter(|h| h.pid == pid) {
+            h.slot = Some(slot);
+        }
+        self.fds.at_mut(slot)
     }
 
     /// fd `fd` as seen by thread `tid`.
     pub fn fd(&self, tid: i64, fd: i64) -> Option<&Fd> {
-        let pid = self.pid_of(tid);
-        self.fds.get(&pid)?.get(&fd)
+        self.table_of(tid)?.get(&fd)
     }
 
     /// The fd number of the event last given to [`State::parse`] (its `fd` parameter, or the

@@ -438,8 +438,9 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     if code.exit == ExitKind::None {
         return latency;
     }
-    // The enter is lent to the exit parser and put back: a repeated exit sees it again.
-    let enter = if matched {
+    // The enter is lent to the exit parsers that read it and put back: a repeated exit sees
+    // it again.
+    let enter = if matched && code.exit.reads_enter() {
         state
             .slots
             .get_mut(at)
@@ -458,6 +459,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
         &code.layout,
         params.get_or_insert_with(|| Split::of_event(ev)),
         enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
+        enter_fd,
     );
     exit_event(state, &x, code.exit, tid);
     state.fd_name_changed = if quiet {
@@ -491,6 +493,8 @@ struct Exit<'e> {
     layout: &'e Layout,
     params: &'e Split<'e>,
     enter: Option<(&'e Enter, &'e Layout)>,
+    /// The matching enter's first parameter read as an fd, when its exit uses an fd.
+    enter_fd: Option<i64>,
     /// The enter's parameters, split when first asked for.
     enter_params: std::cell::OnceCell<Split<'e>>,
 }
@@ -501,12 +505,14 @@ impl<'e> Exit<'e> {
         layout: &'e Layout,
         params: &'e Split<'e>,
         enter: Option<(&'e Enter, &'e Layout)>,
+        enter_fd: Option<i64>,
     ) -> Self {
         Exit {
             ev,
             layout,
             params,
             enter,
+            enter_fd,
             enter_params: std::cell::OnceCell::new(),
         }
     }
@@ -618,7 +624,7 @@ fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
             tid
         }
     };
-    state.pid_hint = Some((tid, pid));
+    state.set_hint(tid, pid);
     state.known_tid = Some(tid);
 }
 
@@ -626,7 +632,7 @@ fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
 fn enter_special(state: &mut State, ev: &Event<'_>, layout: &Layout, tid: i64) {
     let raw_tid = ev.tid();
     let params = Split::of_event(ev);
-    let x = Exit::new(ev, layout, &params, None);
+    let x = Exit::new(ev, layout, &params, None, None);
     match table::CURRENT.event(ev.event_type()).map(|i| i.name) {
         Some("procexit") => {
             if let Some(t) = state.threads.get_mut(&tid) {
@@ -866,7 +872,7 @@ fn exit_event(state: &mut State, x: &Exit<'_>, kind: ExitKind, tid: i64) {
                 return;
             }
             // The enter's fd is kept decoded (Action::EXIT_FD): no lookup by name.
-            let fd = x.int(Key::Fd).or_else(|| x.enter.and_then(|(e, _)| e.fd));
+            let fd = x.int(Key::Fd).or(x.enter_fd);
             if let Some(fd) = fd {
                 state.event_fd = Some(fd);
                 let pid = state.pid_of(tid);
@@ -1044,7 +1050,7 @@ fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming:
     }
     let pid = state.pid_of(tid);
     let bound = |port: u16| {
-        state.fds.get(&pid).is_some_and(|t| {
+        state.fds.get(pid).is_some_and(|t| {
             t.iter()
                 .any(|(n, g)| *n != fd && g.is_server_kind() && g.dport == port && port != 0)
         })
@@ -1220,8 +1226,10 @@ fn clone_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     if pid == child {
         // A new process gets a copy of its parent's fd table.
         if let Some(ppid) = parent_pid {
-            if let Some(table) = state.fds.get(&ppid).cloned() {
-                state.fds.insert(pid, table);
+            if let Some(table) = state.fds.get(ppid).cloned() {
+                if let Some(t) = state.table_or_new(pid) {
+                    *t = table;
+                }
             }
         }
     }
@@ -1285,7 +1293,7 @@ fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     }
     if was_placeholder {
         if let Some(v) = x.int(Key::Pid) {
-            state.pid_hint = None;
+            state.hint = None;
             count_thread(&mut state.nthreads, t.pid, -1);
             count_thread(&mut state.nthreads, v, 1);
             t.pid = v;
@@ -1390,7 +1398,7 @@ fn count_thread(counts: &mut super::hash::IntMap<i64, u32>, pid: i64, delta: i32
 impl State {
     /// Add thread `t` (replacing any thread of its tid), keeping the per-process counts.
     pub(super) fn insert_thread(&mut self, t: Thread) {
-        self.pid_hint = None;
+        self.hint = None;
         let pid = t.pid;
         if let Some(old) = self.threads.insert(t.tid, t) {
             count_thread(&mut self.nthreads, old.pid, -1);
@@ -1403,20 +1411,22 @@ impl State {
         let Some(num) = self.event_fd else {
             return false;
         };
-        let pid = self.pid_of(tid);
-        let Some(f) = self.fds.get(&pid).and_then(|t| t.get(&num)) else {
-            return false;
-        };
-        self.fd_name_before.clear();
-        self.fd_name_before.extend_from_slice(&f.name);
-        true
+        let mut before = std::mem::take(&mut self.fd_name_before);
+        before.clear();
+        let found = self.table_of(tid).and_then(|t| t.get(&num));
+        if let Some(f) = found {
+            before.extend_from_slice(&f.name);
+        }
+        let had = found.is_some();
+        self.fd_name_before = before;
+        had
     }
 
     fn remove_thread(&mut self, tid: i64) {
         let Some(t) = self.threads.remove(&tid) else {
             return;
         };
-        self.pid_hint = None;
+        self.hint = None;
         self.known_tid = None;
         let at = self.slot_of.get(&tid).copied();
         if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
@@ -1424,7 +1434,7 @@ impl State {
         }
         count_thread(&mut self.nthreads, t.pid, -1);
         if !self.nthreads.contains_key(&t.pid) {
-            if let Some(table) = self.fds.remove(&t.pid) {
+            if let Some(table) = self.fds.remove(t.pid) {
                 for f in table.into_values() {
                     self.recycle(f);
                 }
@@ -1434,14 +1444,27 @@ impl State {
 
     /// Remove fd `fd` of process `pid`.
     fn remove_fd(&mut self, pid: i64, fd: i64) {
-        if let Some(f) = self.fds.get_mut(&pid).and_then(|t| t.remove(&fd)) {
+        let slot = match self.hint {
+            Some(h) if h.pid == pid => h.slot,
+            _ => self.fds.slot(pid),
+        };
+        let gone = slot
+            .and_then(|s| self.fds.at_mut(s))
+            .and_then(|t| t.remove(&fd));
+        if let Some(f) = gone {
             self.recycle(f);
         }
     }
 
     fn add_fd(&mut self, tid: i64, fd: i64, f: Fd) {
-        let pid = self.pid_of(tid);
-        if let Some(old) = self.fds.entry(pid).or_default().insert(fd, f) {
+        let table = match self.table_of_mut(tid) {
+            Some(t) => Some(t),
+            None => {
+                let pid = self.pid_of(tid);
+                self.table_or_new(pid)
+            }
+        };
+        if let Some(old) = table.and_then(|t| t.insert(fd, f)) {
             self.recycle(old);
         }
         self.event_fd = Some(fd);
@@ -1464,8 +1487,7 @@ impl State {
     }
 
     fn fd_mut(&mut self, tid: i64, fd: i64) -> Option<&mut Fd> {
-        let pid = self.pid_of(tid);
-        self.fds.get_mut(&pid)?.get_mut(&fd)
+        self.table_of_mut(tid)?.get_mut(&fd)
     }
 
     fn set_cwd(&mut self, tid: i64, path: &[u8]) {

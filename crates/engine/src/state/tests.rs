@@ -250,9 +250,16 @@ impl State {
 
     /// Panics unless the pid hint is the thread's pid.
     fn check_pid_hint(&self) {
-        if let Some((tid, pid)) = self.pid_hint {
-            assert_eq!(pid, self.threads.get(&tid).map_or(tid, |t| t.pid));
+        if let Some(h) = self.hint {
+            assert_eq!(h.pid, self.threads.get(&h.tid).map_or(h.tid, |t| t.pid));
+            assert_eq!(h.slot, self.fds.slot(h.pid));
         }
+        // Every table has its own slot.
+        let mut slots: Vec<u32> = self.fds.pids().map(|(_, s)| s).collect();
+        let n = slots.len();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), n);
     }
 }
 
