@@ -16,6 +16,14 @@ macro_rules! keys {
 
         /// The table's name of each [`Key`], in declaration order.
         const NAMES: &[&str] = &[$($name,)*];
+
+        /// The key named `name`.
+        fn key_of(name: &str) -> Option<Key> {
+            match name {
+                $($name => Some(Key::$key),)*
+                _ => None,
+            }
+        }
     };
 }
 
@@ -84,8 +92,9 @@ impl Layout {
     pub(super) fn of(info: Option<&'static EventInfo>) -> Layout {
         let mut at = [ABSENT; NAMES.len()];
         if let Some(info) = info {
-            for (slot, name) in at.iter_mut().zip(NAMES) {
-                if let Some(i) = info.params.iter().position(|p| p.name == *name) {
+            // The first parameter of a name wins (the table names each once).
+            for (i, p) in info.params.iter().enumerate().rev() {
+                if let Some(slot) = key_of(p.name).and_then(|k| at.get_mut(k as usize)) {
                     *slot = u8::try_from(i).unwrap_or(ABSENT);
                 }
             }
@@ -342,6 +351,7 @@ mod tests {
                 .iter()
                 .any(|e| e.params.iter().any(|p| p.name == *n));
             assert!(known, "no event has a parameter {n}");
+            assert_eq!(key_of(n).map(|k| k as usize), Some(i));
         }
     }
 }

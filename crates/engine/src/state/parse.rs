@@ -427,16 +427,24 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     e.live = matched;
     let enter_fd = if matched { e.fd } else { None };
     add_placeholder(state, act, raw_tid);
-    // The exit's parameters, split once for every use.
-    let mut params = None;
+    // An exit's fd is its enter's, or else its own `fd` parameter.
+    let fd_param = act.has(Action::USES_FD) && enter_fd.is_none();
     if act.has(Action::USES_FD) {
-        state.event_fd = enter_fd.or_else(|| {
-            let p = params.get_or_insert_with(|| Split::of_event(ev));
-            code.layout.raw(p, Key::Fd)?.int()
-        });
+        state.event_fd = enter_fd;
     }
     if code.exit == ExitKind::None {
+        if fd_param {
+            state.event_fd = code
+                .layout
+                .raw(&Split::of_event(ev), Key::Fd)
+                .and_then(Raw::int);
+        }
         return latency;
+    }
+    // The exit's parameters, split once for every use.
+    let params = Split::of_event(ev);
+    if fd_param {
+        state.event_fd = code.layout.raw(&params, Key::Fd).and_then(Raw::int);
     }
     // The enter is lent to the exit parsers that read it and put back: a repeated exit sees
     // it again.
@@ -457,7 +465,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     let x = Exit::new(
         ev,
         &code.layout,
-        params.get_or_insert_with(|| Split::of_event(ev)),
+        &params,
         enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
         enter_fd,
     );
