@@ -247,13 +247,22 @@ fn action_of(ty: u16) -> Action {
 }
 
 /// Everything [`parse`] needs to know about one event code.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Code {
     act: Action,
     /// The exit parser, for handled exits.
     exit: ExitKind,
-    /// Where the parameters the parsers read sit.
-    layout: Layout,
+    info: Option<&'static table::EventInfo>,
+    /// Where the parameters the parsers read sit, worked out when first needed (a capture
+    /// uses few of the codes).
+    layout: std::sync::OnceLock<Layout>,
+}
+
+impl Code {
+    #[inline]
+    fn layout(&self) -> &Layout {
+        self.layout.get_or_init(|| Layout::of(self.info))
+    }
 }
 
 /// The [`Code`] of every code of the current table.
@@ -271,7 +280,8 @@ fn codes() -> &'static [Code] {
                         Some(i) if act.has(Action::HANDLED) => ExitKind::of(i.name),
                         _ => ExitKind::None,
                     },
-                    layout: Layout::of(info),
+                    info,
+                    layout: std::sync::OnceLock::new(),
                 }
             })
             .collect()
@@ -281,7 +291,7 @@ fn codes() -> &'static [Code] {
 /// The [`Layout`] of event code `ty`.
 #[inline]
 fn layout(ty: u16) -> Option<&'static Layout> {
-    codes().get(usize::from(ty)).map(|c| &c.layout)
+    codes().get(usize::from(ty)).map(Code::layout)
 }
 
 /// What a left-out event would have changed, for [`State::touch`].
@@ -417,7 +427,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
             };
         }
         if act.has(Action::SPECIAL) {
-            enter_special(state, ev, &code.layout, tid);
+            enter_special(state, ev, code.layout(), tid);
         }
         return latency;
     }
@@ -435,7 +445,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     if code.exit == ExitKind::None {
         if fd_param {
             state.event_fd = code
-                .layout
+                .layout()
                 .raw(&Split::of_event(ev), Key::Fd)
                 .and_then(Raw::int);
         }
@@ -444,7 +454,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     // The exit's parameters, split once for every use.
     let params = Split::of_event(ev);
     if fd_param {
-        state.event_fd = code.layout.raw(&params, Key::Fd).and_then(Raw::int);
+        state.event_fd = code.layout().raw(&params, Key::Fd).and_then(Raw::int);
     }
     // The enter is lent to the exit parsers that read it and put back: a repeated exit sees
     // it again.
@@ -464,7 +474,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     let had_fd = !quiet && state.snapshot_fd_name(tid);
     let x = Exit::new(
         ev,
-        &code.layout,
+        code.layout(),
         &params,
         enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
         enter_fd,
