@@ -610,13 +610,17 @@ impl Enter {
 
 impl State {
     /// Index of `tid`'s slot in `slots`, created on first use.
-    #[inline]
+    #[inline(always)]
     fn slot_index(&mut self, tid: i64) -> usize {
-        if let Some((t, at)) = self.last_slot {
-            if t == tid {
-                return at;
-            }
+        match self.last_slot {
+            Some((t, at)) if t == tid => at,
+            _ => self.find_slot(tid),
         }
+    }
+
+    /// [`State::slot_index`] for a tid other than the last event's.
+    #[inline(never)]
+    fn find_slot(&mut self, tid: i64) -> usize {
         let next = self.slots.len();
         let at = *self.slot_of.entry(tid).or_insert(next);
         if at == next {
@@ -628,12 +632,17 @@ impl State {
 }
 
 /// Invent the thread libsinsp creates for a tid it has not seen.
-#[inline]
+#[inline(always)]
 fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
     let tid = raw_tid as i64;
-    if !act.has(Action::PLACEHOLDER) || raw_tid == u64::MAX || state.known_tid == Some(tid) {
-        return;
+    if act.has(Action::PLACEHOLDER) && raw_tid != u64::MAX && state.known_tid != Some(tid) {
+        find_thread(state, tid);
     }
+}
+
+/// [`add_placeholder`] for a tid other than the last one known.
+#[inline(never)]
+fn find_thread(state: &mut State, tid: i64) {
     // The thread lookup also serves the event's fd lookups (the pid hint).
     let pid = match state.threads.get(&tid) {
         Some(t) => t.pid,
