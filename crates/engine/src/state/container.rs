@@ -5,16 +5,58 @@ use super::{Container, Mount, State, Thread};
 /// The container id libsinsp derives from a thread's cgroups (NUL-separated
 /// `subsys=path`): 12 hex characters for docker, cri-o and containerd, empty for the host.
 pub fn container_id_from_cgroups(cgroups: &[u8]) -> Vec<u8> {
-    for entry in cgroups.split(|&b| b == 0) {
-        let path = match entry.iter().position(|&b| b == b'=') {
+    container_id_in(cgroups)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
+}
+
+/// The container id in `cgroups`, as [`container_id_from_cgroups`] finds it.
+pub(super) fn container_id_in(cgroups: &[u8]) -> Option<&[u8]> {
+    // An id is a 64-character last path component; memchr finds the separators, so an
+    // entry whose last component is shorter costs a few instructions.
+    let mut rest = cgroups;
+    while !rest.is_empty() {
+        let (entry, next) = match memchr::memchr(0, rest) {
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)?),
+            None => (rest, &[][..]),
+        };
+        rest = next;
+        // What follows the entry's last `/` is at least as long as the path's last component.
+        let tail = memchr::memrchr(b'/', entry).map_or(entry.len(), |i| entry.len() - i - 1);
+        if tail < 64 {
+            continue;
+        }
+        let path = match memchr::memchr(b'=', entry) {
             Some(i) => entry.get(i + 1..).unwrap_or_default(),
             None => entry,
         };
         if let Some(id) = id_in_path(path) {
-            return id.to_vec();
+            return Some(id);
         }
     }
-    Vec::new()
+    None
+}
+
+/// The last cgroups whose container id was worked out, and that id: the threads of a
+/// process, and a process and its children, mostly share their cgroups.
+#[derive(Debug, Default)]
+pub(super) struct IdCache {
+    cgroups: Vec<u8>,
+    id: Vec<u8>,
+}
+
+impl IdCache {
+    /// The container id of `cgroups`, as [`container_id_from_cgroups`] finds it.
+    pub(super) fn id_of(&mut self, cgroups: &[u8]) -> &[u8] {
+        if self.cgroups != cgroups {
+            self.cgroups.clear();
+            self.cgroups.extend_from_slice(cgroups);
+            self.id.clear();
+            self.id
+                .extend_from_slice(container_id_in(cgroups).unwrap_or_default());
+        }
+        &self.id
+    }
 }
 
 /// A 64-hex-character id as the last path component (optionally `docker-<id>.scope`,
@@ -110,7 +152,7 @@ pub(super) fn apply_json(state: &mut State, json: &[u8], tid: u64) {
         t.exe = t.comm.clone();
         t.container_id = id.clone();
         t.refresh_text();
-        state.threads.insert(-1, t);
+        state.insert_thread(t);
     }
     state.containers.insert(id, container);
 }

@@ -14,7 +14,8 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
         Meta::Threads(iter) => {
             for t in iter.flatten() {
                 let tid = t.tid as i64;
-                let mut cwd = t.cwd.to_vec();
+                let mut cwd = Vec::with_capacity(t.cwd.len() + 1);
+                cwd.extend_from_slice(t.cwd);
                 paths::ensure_trailing_slash(&mut cwd);
                 let th = Thread {
                     tid,
@@ -32,7 +33,7 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                     cwd,
                     cgroups: t.cgroups.to_vec(),
                     root: t.root.to_vec(),
-                    container_id: super::container_id_from_cgroups(t.cgroups),
+                    container_id: state.cgroup_ids.id_of(t.cgroups).to_vec(),
                     uid: t.uid,
                     gid: t.gid,
                     loginuid: t.loginuid,
@@ -52,15 +53,16 @@ pub(super) fn load(state: &mut State, block: &Block<'_>) {
                 };
                 let mut th = th;
                 th.refresh_text();
-                state.threads.insert(tid, th);
+                state.insert_thread(th);
             }
         }
         Meta::Fds { tid, fds } => {
             let tid = tid as i64;
             let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
-            let table = state.fds.entry(pid).or_default();
-            for info in fds.flatten() {
-                table.insert(info.fd, fd_from_list(&info));
+            if let Some(table) = state.table_or_new(pid) {
+                for info in fds.flatten() {
+                    table.insert(info.fd, fd_from_list(&info));
+                }
             }
         }
         Meta::Users(iter) => {
@@ -162,17 +164,16 @@ fn fd_from_list(info: &FdInfo<'_>) -> Fd {
 /// Sockets read from /proc list the local side first; libsinsp flips those whose local port
 /// is a listening port so that every tuple reads client -> server.
 pub(super) fn fix_sockets(state: &mut State) {
-    let listening: std::collections::HashSet<u16> = state
-        .fds
-        .values()
-        .flat_map(|t| t.values())
-        .filter(|f| matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK))
-        .map(|f| f.dport)
-        .collect();
+    let mut listening = PortSet::default();
+    for f in state.fds.tables().flat_map(|t| t.values()) {
+        if matches!(f.kind, fd_kind::IPV4_SERVSOCK | fd_kind::IPV6_SERVSOCK) {
+            listening.insert(f.dport);
+        }
+    }
     if listening.is_empty() {
         return;
     }
-    for f in state.fds.values_mut().flat_map(|t| t.values_mut()) {
+    for f in state.fds.tables_mut().flat_map(|t| t.values_mut()) {
         if !matches!(f.kind, fd_kind::IPV4_SOCK | fd_kind::IPV6_SOCK) || f.is_server {
             continue;
         }
@@ -183,5 +184,30 @@ pub(super) fn fix_sockets(state: &mut State) {
                 f.is_server = true;
             }
         }
+    }
+}
+
+/// A set of ports: one bit each, allocated on the first insert.
+#[derive(Default)]
+struct PortSet(Vec<u64>);
+
+impl PortSet {
+    fn insert(&mut self, port: u16) {
+        if self.0.is_empty() {
+            self.0 = vec![0; 1 << 10];
+        }
+        if let Some(w) = self.0.get_mut(usize::from(port >> 6)) {
+            *w |= 1 << (port & 63);
+        }
+    }
+
+    fn contains(&self, port: &u16) -> bool {
+        self.0
+            .get(usize::from(*port >> 6))
+            .is_some_and(|w| w & (1 << (*port & 63)) != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

@@ -4,8 +4,10 @@
 //! by [`State::parse`] for every event (clone/fork/execve/procexit, open/socket/connect/close,
 //! ...). Lookups are hash-map O(1); memory is bounded by live threads and fds.
 
+mod args;
 mod container;
 mod exe;
+mod fdtab;
 mod hash;
 mod meta;
 mod parse;
@@ -107,6 +109,8 @@ impl Thread {
         join_nul(&self.args, &mut self.args_text);
         join_nul(&self.env, &mut self.env_text);
         self.cmdline.clear();
+        self.cmdline
+            .reserve(self.comm.len() + 1 + self.args_text.len());
         self.cmdline.extend_from_slice(&self.comm);
         if !self.args_text.is_empty() {
             self.cmdline.push(b' ');
@@ -119,14 +123,9 @@ impl Thread {
 fn join_nul(src: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let src = src.strip_suffix(b"\0").unwrap_or(src);
-    // Joining the parts with spaces is turning each separator into one: a copy and a
-    // byte map (environments run to kilobytes per process).
-    out.extend_from_slice(src);
-    for b in out.iter_mut() {
-        if *b == 0 {
-            *b = b' ';
-        }
-    }
+    // Joining the parts with spaces is turning each separator into one: a byte map, written
+    // branch-free so that it runs a vector at a time (environments run to kilobytes).
+    out.extend(src.iter().map(|&b| if b == 0 { b' ' } else { b }));
 }
 
 /// The kind of an fd, as scap numbers them (`scap_fd_type`).
@@ -288,6 +287,7 @@ impl Fd {
             };
         }
         self.name.clear();
+        self.name.reserve(48);
         push_addr(&mut self.name, sip, sport);
         self.name.extend_from_slice(b"->");
         push_addr(&mut self.name, dip, dport);
@@ -296,9 +296,8 @@ impl Fd {
     /// Fill the address of a bound/listening socket and name it `ip:port`; the client side
     /// is left unspecified, as libsinsp keeps it. Port 0 only names the fd.
     pub fn set_server(&mut self, ip: IpAddr, port: u16) {
-        use std::io::Write;
         self.name.clear();
-        let _ = write!(self.name, "{ip}:{port}");
+        push_addr(&mut self.name, ip, port);
         if port == 0 {
             return;
         }
@@ -332,13 +331,23 @@ impl Fd {
 /// Append `ip:port` as `Display` writes it; IPv4, by far the most common, without the
 /// formatting machinery (metadata blocks name thousands of sockets).
 fn push_addr(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
+    // `255.255.255.255:65535` is 21 bytes; each octet writes 3 bytes and keeps its length.
+    let mut buf = [0u8; 24];
+    let mut n = 0;
     match ip {
         IpAddr::V4(v4) => {
             for (i, o) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push(b'.');
+                    if let Some(b) = buf.get_mut(n) {
+                        *b = b'.';
+                    }
+                    n += 1;
                 }
-                push_dec(out, u32::from(o));
+                let [a, b, c, len] = DECIMAL_BYTES[usize::from(o)];
+                if let Some(d) = buf.get_mut(n..n + 3) {
+                    d.copy_from_slice(&[a, b, c]);
+                }
+                n += usize::from(len);
             }
         }
         IpAddr::V6(_) => {
@@ -346,26 +355,49 @@ fn push_addr(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
             let _ = write!(out, "{ip}");
         }
     }
-    out.push(b':');
-    push_dec(out, u32::from(port));
-}
-
-/// Append `n` in decimal.
-fn push_dec(out: &mut Vec<u8>, n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    let mut n = n;
+    if let Some(b) = buf.get_mut(n) {
+        *b = b':';
+    }
+    n += 1;
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut p = port;
     loop {
         i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (p % 10) as u8;
         }
-        n /= 10;
-        if n == 0 || i == 0 {
+        p /= 10;
+        if p == 0 || i == 0 {
             break;
         }
     }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    let digits = digits.get(i..).unwrap_or_default();
+    if let Some(d) = buf.get_mut(n..n + digits.len()) {
+        d.copy_from_slice(digits);
+    }
+    n += digits.len();
+    out.extend_from_slice(buf.get(..n).unwrap_or_default());
+}
+
+/// The decimal text of every byte value (up to 3 digits, zero-padded after), then its length.
+const DECIMAL_BYTES: [[u8; 4]; 256] = decimal_bytes();
+
+const fn decimal_bytes() -> [[u8; 4]; 256] {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let n = i as u8;
+        t[i] = if n >= 100 {
+            [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10, 3]
+        } else if n >= 10 {
+            [b'0' + n / 10, b'0' + n % 10, 0, 2]
+        } else {
+            [b'0' + n, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
 }
 
 /// A user from the user list.
@@ -477,12 +509,27 @@ pub(crate) struct Slot {
     pub enter: Enter,
 }
 
+/// A thread, the pid whose fd table it uses, and that table's slot (none while it has none).
+#[derive(Debug, Clone, Copy)]
+struct Hint {
+    tid: i64,
+    pid: i64,
+    slot: Option<u32>,
+}
+
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
 #[derive(Debug, Default)]
 pub struct State {
     threads: IntMap<i64, Thread>,
-    /// fd tables, keyed by pid (threads share their process's table).
-    fds: IntMap<i64, IntMap<i64, Fd>>,
+    /// The thread of the current event and where its fds are, saving the thread and table
+    /// lookups of the many fd lookups of one event; forgotten whenever a thread comes, goes or
+    /// changes pid, kept up to date when its process gets a table.
+    hint: Option<Hint>,
+    /// Number of threads in `threads` per pid (kept by `insert_thread` and `remove_thread`):
+    /// a process's fd table goes with its last thread.
+    nthreads: IntMap<i64, u32>,
+    /// fd tables, by pid (threads share their process's table).
+    fds: fdtab::FdTables,
     users: IntMap<u32, User>,
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
@@ -512,6 +559,10 @@ pub struct State {
     fd_name_changed: bool,
     /// The name of the current event's fd before its exit was parsed (buffer reused).
     fd_name_before: Vec<u8>,
+    /// The container id of the last cgroups seen.
+    cgroup_ids: container::IdCache,
+    /// Name buffers of gone fds, for the next fds opened (a few at most).
+    spare_names: Vec<Vec<u8>>,
     /// True when the fd lists need libsinsp's socket fix-up before the next event.
     sockets_unfixed: bool,
     /// Number of metadata blocks applied.
@@ -579,10 +630,69 @@ impl State {
             .count()
     }
 
+    /// The pid whose fd table thread `tid` uses (its own tid when unknown).
+    #[inline]
+    fn pid_of(&self, tid: i64) -> i64 {
+        match self.hint {
+            Some(h) if h.tid == tid => h.pid,
+            _ => self.threads.get(&tid).map_or(tid, |t| t.pid),
+        }
+    }
+
+    /// The fd table thread `tid` uses, if its process has one.
+    #[inline]
+    fn table_of(&self, tid: i64) -> Option<&fdtab::FdTable> {
+        match self.hint {
+            Some(h) if h.tid == tid => self.fds.at(h.slot?),
+            _ => self.fds.get(self.pid_of(tid)),
+        }
+    }
+
+    /// The fd table thread `tid` uses, to change.
+    #[inline]
+    fn table_of_mut(&mut self, tid: i64) -> Option<&mut fdtab::FdTable> {
+        let slot = match self.hint {
+            Some(h) if h.tid == tid => h.slot?,
+            _ => self.fds.slot(self.pid_of(tid))?,
+        };
+        self.fds.at_mut(slot)
+    }
+
+    /// Make `tid` (of process `pid`) the thread of the hint.
+    #[inline]
+    fn set_hint(&mut self, tid: i64, pid: i64) {
+        self.hint = Some(Hint {
+            tid,
+            pid,
+            slot: self.fds.slot(pid),
+        });
+    }
+
+    /// [`State::pid_of`], kept in the hint for the next lookups of the same tid.
+    #[inline]
+    fn note_pid(&mut self, tid: i64) -> i64 {
+        match self.hint {
+            Some(h) if h.tid == tid => h.pid,
+            _ => {
+                let pid = self.pid_of(tid);
+                self.set_hint(tid, pid);
+                pid
+            }
+        }
+    }
+
+    /// Process `pid`'s fd table, made empty if it had none.
+    fn table_or_new(&mut self, pid: i64) -> Option<&mut fdtab::FdTable> {
+        let slot = self.fds.slot_or_new(pid);
+        if let Some(h) = self.hint.as_mut().filter(|h| h.pid == pid) {
+            h.slot = Some(slot);
+        }
+        self.fds.at_mut(slot)
+    }
+
     /// fd `fd` as seen by thread `tid`.
     pub fn fd(&self, tid: i64, fd: i64) -> Option<&Fd> {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
-        self.fds.get(&pid)?.get(&fd)
+        self.table_of(tid)?.get(&fd)
     }
 
     /// The fd number of the event last given to [`State::parse`] (its `fd` parameter, or the

@@ -6,7 +6,8 @@ use scap::param::{decode, ParamValue, SockAddr, SockTuple};
 use scap::table::{self, ef, Direction};
 use scap::Event;
 
-use super::{container, fd_kind, paths, Enter, Fd, Slot, State, Thread};
+use super::args::{Key, Layout, Raw, Split};
+use super::{container, fd_kind, paths, Enter, Fd, FdKind, Slot, State, Thread};
 
 /// `PPM_CL_CLONE_THREAD`.
 const CL_CLONE_THREAD: u64 = 8192;
@@ -27,27 +28,8 @@ const L4_RAW: u8 = 5;
 
 impl Enter {
     /// Payload of parameter `i` of the stored enter event.
-    fn param(&self, i: usize) -> Option<&[u8]> {
-        if i >= self.nparams {
-            return None;
-        }
-        let lens = self.raw.get(self.lens_at..)?;
-        let mut data_at = self
-            .lens_at
-            .checked_add(self.nparams.checked_mul(self.width)?)?;
-        for k in 0..=i {
-            let at = k * self.width;
-            let len = if self.width == 4 {
-                u32::from_le_bytes(lens.get(at..at + 4)?.try_into().ok()?) as usize
-            } else {
-                usize::from(u16::from_le_bytes(lens.get(at..at + 2)?.try_into().ok()?))
-            };
-            if k == i {
-                return self.raw.get(data_at..data_at.checked_add(len)?);
-            }
-            data_at = data_at.checked_add(len)?;
-        }
-        None
+    pub(super) fn param(&self, i: usize) -> Option<&[u8]> {
+        super::args::param_at(&self.raw, self.lens_at, self.width, self.nparams, i)
     }
 
     /// Parameter `name` of the stored enter event, decoded.
@@ -59,83 +41,119 @@ impl Enter {
     }
 }
 
-/// Parameter `name` of `ev`, decoded by the current table.
-fn find<'a>(ev: &Event<'a>, name: &str) -> Option<ParamValue<'a>> {
-    let info = table::CURRENT.event(ev.event_type())?;
-    let i = info.params.iter().position(|p| p.name == name)?;
-    ev.value(i).map(|(_, v)| v).filter(|v| !v.is_empty())
-}
-
-/// Parameter `name` of the exit event, or else of its enter event.
-fn arg<'a>(ev: &Event<'a>, enter: Option<&'a Enter>, name: &str) -> Option<ParamValue<'a>> {
-    find(ev, name).or_else(|| enter?.value(name).filter(|v| !v.is_empty()))
-}
-
 fn int(v: Option<ParamValue<'_>>) -> Option<i64> {
     let v = v?;
     v.as_i64().or_else(|| v.as_u64().map(|u| u as i64))
 }
 
-fn uint(v: Option<ParamValue<'_>>) -> Option<u64> {
-    let v = v?;
-    v.as_u64().or_else(|| v.as_i64().map(|i| i as u64))
+/// The exits [`exit_event`] parses; other exits change no state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ExitKind {
+    /// Not parsed.
+    #[default]
+    None,
+    /// clone, fork, vfork, clone3.
+    Clone,
+    /// execve, execveat.
+    Execve,
+    /// open, creat, open_by_handle_at; `at` for openat and openat2 (relative to `dirfd`).
+    Open {
+        at: bool,
+    },
+    Socket,
+    Connect,
+    /// sendto, sendmsg.
+    Send,
+    /// recvfrom, recvmsg.
+    Recv,
+    /// accept, accept4.
+    Accept,
+    Bind,
+    /// pipe, pipe2.
+    Pipe,
+    Socketpair,
+    /// dup, dup2, dup3.
+    Dup,
+    Fcntl,
+    /// An fd-creating exit whose result is the new fd of this kind.
+    Simple(FdKind),
+    Memfd,
+    Pidfd,
+    Close,
+    Chdir,
+    Fchdir,
+    /// setuid, setresuid.
+    Setuid,
+    /// setgid, setresgid.
+    Setgid,
+    Setsid,
 }
 
-fn bytes<'a>(v: Option<ParamValue<'a>>) -> Option<&'a [u8]> {
-    v?.as_bytes()
-}
+impl ExitKind {
+    /// True for exits that change no fd and no thread's pid: their fds keep their names.
+    fn keeps_fds(self) -> bool {
+        use ExitKind as K;
+        matches!(
+            self,
+            K::Close | K::Chdir | K::Fchdir | K::Setuid | K::Setgid | K::Setsid
+        )
+    }
 
-/// Exit parsers in [`exit_event`]; other exits change no state.
-const HANDLED_EXITS: &[&str] = &[
-    "clone",
-    "fork",
-    "vfork",
-    "clone3",
-    "execve",
-    "execveat",
-    "open",
-    "openat",
-    "openat2",
-    "creat",
-    "open_by_handle_at",
-    "socket",
-    "connect",
-    "sendto",
-    "sendmsg",
-    "recvfrom",
-    "recvmsg",
-    "accept",
-    "accept4",
-    "bind",
-    "pipe",
-    "pipe2",
-    "socketpair",
-    "dup",
-    "dup2",
-    "dup3",
-    "fcntl",
-    "eventfd",
-    "eventfd2",
-    "signalfd",
-    "signalfd4",
-    "timerfd_create",
-    "inotify_init",
-    "inotify_init1",
-    "epoll_create",
-    "epoll_create1",
-    "userfaultfd",
-    "io_uring_setup",
-    "memfd_create",
-    "pidfd_open",
-    "close",
-    "chdir",
-    "fchdir",
-    "setuid",
-    "setresuid",
-    "setgid",
-    "setresgid",
-    "setsid",
-];
+    /// True for exits whose parser reads parameters of their enter event.
+    fn reads_enter(self) -> bool {
+        use ExitKind as K;
+        !matches!(
+            self,
+            K::None
+                | K::Clone
+                | K::Recv
+                | K::Accept
+                | K::Pipe
+                | K::Socketpair
+                | K::Simple(_)
+                | K::Memfd
+                | K::Pidfd
+                | K::Close
+                | K::Setsid
+        )
+    }
+
+    fn of(name: &str) -> ExitKind {
+        use ExitKind as K;
+        match name {
+            "clone" | "fork" | "vfork" | "clone3" => K::Clone,
+            "execve" | "execveat" => K::Execve,
+            "open" | "creat" | "open_by_handle_at" => K::Open { at: false },
+            "openat" | "openat2" => K::Open { at: true },
+            "socket" => K::Socket,
+            "connect" => K::Connect,
+            "sendto" | "sendmsg" => K::Send,
+            "recvfrom" | "recvmsg" => K::Recv,
+            "accept" | "accept4" => K::Accept,
+            "bind" => K::Bind,
+            "pipe" | "pipe2" => K::Pipe,
+            "socketpair" => K::Socketpair,
+            "dup" | "dup2" | "dup3" => K::Dup,
+            "fcntl" => K::Fcntl,
+            "eventfd" | "eventfd2" => K::Simple(fd_kind::EVENT),
+            "signalfd" | "signalfd4" => K::Simple(fd_kind::SIGNALFD),
+            "timerfd_create" => K::Simple(fd_kind::TIMERFD),
+            "inotify_init" | "inotify_init1" => K::Simple(fd_kind::INOTIFY),
+            "epoll_create" | "epoll_create1" => K::Simple(fd_kind::EVENTPOLL),
+            "userfaultfd" => K::Simple(fd_kind::USERFAULTFD),
+            "io_uring_setup" => K::Simple(fd_kind::IO_URING),
+            "memfd_create" => K::Memfd,
+            "pidfd_open" => K::Pidfd,
+            "close" => K::Close,
+            "chdir" => K::Chdir,
+            "fchdir" => K::Fchdir,
+            "setuid" | "setresuid" => K::Setuid,
+            "setgid" | "setresgid" => K::Setgid,
+            "setsid" => K::Setsid,
+            _ => K::None,
+        }
+    }
+}
 
 /// What [`parse`] does with one event code, decided once from the event tables so that the
 /// per-event work is a few bit tests rather than name comparisons.
@@ -202,7 +220,7 @@ fn action_of(ty: u16) -> Action {
         bits |= Action::FD_FIRST;
     }
     if exit {
-        if HANDLED_EXITS.contains(&name) {
+        if ExitKind::of(name) != ExitKind::None {
             bits |= Action::HANDLED;
         }
     } else {
@@ -214,10 +232,10 @@ fn action_of(ty: u16) -> Action {
             bits |= Action::KEEP_ENTER;
             let exit_ty = ty.wrapping_add(1);
             let exit_name = table::CURRENT.event(exit_ty).map(|i| i.name);
-            // Exits parsed here, and the fs.path.* ones, read parameters of their enter.
-            if exit_name
-                .is_some_and(|n| HANDLED_EXITS.contains(&n) || crate::fields::fspath::has_paths(n))
-            {
+            // Some exit parsers, and the fs.path.* fields, read parameters of their enter.
+            if exit_name.is_some_and(|n| {
+                ExitKind::of(n).reads_enter() || crate::fields::fspath::has_paths(n)
+            }) {
                 bits |= Action::SAVE_RAW;
             }
             if fd_flags(exit_ty) & ef::USES_FD != 0 {
@@ -228,14 +246,52 @@ fn action_of(ty: u16) -> Action {
     Action(bits)
 }
 
-/// The action of every code of the current table.
-fn actions() -> &'static [Action] {
-    static ACTIONS: std::sync::OnceLock<Vec<Action>> = std::sync::OnceLock::new();
-    ACTIONS.get_or_init(|| {
+/// Everything [`parse`] needs to know about one event code.
+#[derive(Debug)]
+struct Code {
+    act: Action,
+    /// The exit parser, for handled exits.
+    exit: ExitKind,
+    info: Option<&'static table::EventInfo>,
+    /// Where the parameters the parsers read sit, worked out when first needed (a capture
+    /// uses few of the codes).
+    layout: std::sync::OnceLock<Layout>,
+}
+
+impl Code {
+    #[inline]
+    fn layout(&self) -> &Layout {
+        self.layout.get_or_init(|| Layout::of(self.info))
+    }
+}
+
+/// The [`Code`] of every code of the current table.
+fn codes() -> &'static [Code] {
+    static CODES: std::sync::OnceLock<Vec<Code>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
         (0..table::CURRENT.len())
-            .map(|c| u16::try_from(c).map_or(Action::default(), action_of))
+            .map(|c| {
+                let ty = u16::try_from(c).unwrap_or(u16::MAX);
+                let info = table::CURRENT.event(ty);
+                let act = action_of(ty);
+                Code {
+                    act,
+                    exit: match info {
+                        Some(i) if act.has(Action::HANDLED) => ExitKind::of(i.name),
+                        _ => ExitKind::None,
+                    },
+                    info,
+                    layout: std::sync::OnceLock::new(),
+                }
+            })
             .collect()
     })
+}
+
+/// The [`Layout`] of event code `ty`.
+#[inline]
+fn layout(ty: u16) -> Option<&'static Layout> {
+    codes().get(usize::from(ty)).map(Code::layout)
 }
 
 /// What a left-out event would have changed, for [`State::touch`].
@@ -253,7 +309,7 @@ pub mod touch {
 /// [`State::parse`] must see them (they create or change threads, fds, containers), else the
 /// [`touch`] bits that stand for them.
 pub fn touch_effect(ty: u16) -> Option<u8> {
-    let act = actions().get(usize::from(ty)).copied()?;
+    let act = codes().get(usize::from(ty))?.act;
     if act.has(Action::HANDLED) || act.has(Action::SPECIAL) {
         return None;
     }
@@ -270,9 +326,9 @@ pub fn touch_effect(ty: u16) -> Option<u8> {
 /// False when events of type `ty` never have an fd for the `fd.*` fields: they neither use
 /// one nor are exits whose parser opens, names or fails to open one.
 pub fn may_have_fd(ty: u16) -> bool {
-    actions()
+    codes()
         .get(usize::from(ty))
-        .is_none_or(|a| a.has(Action::USES_FD) || a.has(Action::HANDLED))
+        .is_none_or(|c| c.act.has(Action::USES_FD) || c.act.has(Action::HANDLED))
 }
 
 /// Apply the effect of events of thread `raw_tid` that were left out (see [`touch_effect`]).
@@ -293,14 +349,21 @@ pub(super) fn touch_thread(state: &mut State, raw_tid: u64, effect: u8) {
 }
 
 /// Removals libsinsp does lazily, before the event after the one that asked for them.
+#[inline]
 fn apply_pending(state: &mut State) {
+    if state.tid_to_remove.is_some() || state.fd_to_remove.is_some() {
+        apply_removals(state);
+    }
+}
+
+/// The removals [`apply_pending`] found (kept out of line: most events have none).
+#[inline(never)]
+fn apply_removals(state: &mut State) {
     if let Some(tid) = state.tid_to_remove.take() {
         state.remove_thread(tid);
     }
     if let Some((pid, fd)) = state.fd_to_remove.take() {
-        if let Some(t) = state.fds.get_mut(&pid) {
-            t.remove(&fd);
-        }
+        state.remove_fd(pid, fd);
     }
 }
 
@@ -322,9 +385,10 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
         Some((pty, pts)) if exit && pty.wrapping_add(1) == ty => ev.ts().saturating_sub(pts),
         _ => 0,
     };
-    let Some(act) = actions().get(usize::from(ty)).copied() else {
+    let Some(code) = codes().get(usize::from(ty)) else {
         return latency;
     };
+    let act = code.act;
     if !exit {
         // The first parameter read as an fd, when some use below needs it.
         let first_fd = (act.has(Action::EXIT_FD)
@@ -363,7 +427,7 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
             };
         }
         if act.has(Action::SPECIAL) {
-            enter_special(state, ev, tid);
+            enter_special(state, ev, code.layout(), tid);
         }
         return latency;
     }
@@ -373,17 +437,28 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     e.live = matched;
     let enter_fd = if matched { e.fd } else { None };
     add_placeholder(state, act, raw_tid);
+    // An exit's fd is its enter's, or else its own `fd` parameter.
+    let fd_param = act.has(Action::USES_FD) && enter_fd.is_none();
     if act.has(Action::USES_FD) {
-        state.event_fd = enter_fd.or_else(|| int(find(ev, "fd")));
+        state.event_fd = enter_fd;
     }
-    if !act.has(Action::HANDLED) {
+    if code.exit == ExitKind::None {
+        if fd_param {
+            state.event_fd = code
+                .layout()
+                .raw(&Split::of_event(ev), Key::Fd)
+                .and_then(Raw::int);
+        }
         return latency;
     }
-    let Some(name) = table::CURRENT.event(ty).map(|i| i.name) else {
-        return latency;
-    };
-    // The enter is lent to the exit parser and put back: a repeated exit sees it again.
-    let enter = if matched {
+    // The exit's parameters, split once for every use.
+    let params = Split::of_event(ev);
+    if fd_param {
+        state.event_fd = code.layout().raw(&params, Key::Fd).and_then(Raw::int);
+    }
+    // The enter is lent to the exit parsers that read it and put back: a repeated exit sees
+    // it again.
+    let enter = if matched && code.exit.reads_enter() {
         state
             .slots
             .get_mut(at)
@@ -391,12 +466,37 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     } else {
         None
     };
-    let had_fd = state.snapshot_fd_name(tid);
-    exit_event(state, ev, enter.as_ref(), name, tid);
-    state.fd_name_changed = had_fd
-        && state
-            .event_fd(tid)
-            .is_some_and(|f| f.name != state.fd_name_before);
+    // The exit's fd lookups (and the fields' after it) share one thread lookup.
+    state.note_pid(tid);
+    let fd_before = state.event_fd;
+    let quiet = code.exit.keeps_fds();
+    // The name is kept only where the parser may change it.
+    let had_fd = !quiet && state.snapshot_fd_name(tid);
+    let x = Exit::new(
+        ev,
+        code.layout(),
+        &params,
+        enter.as_ref().and_then(|e| Some((e, layout(e.ty)?))),
+        enter_fd,
+    );
+    exit_event(state, &x, code.exit, tid);
+    state.fd_name_changed = if quiet {
+        // The fds are as they were: only a change of fd number can change the name.
+        match (fd_before, state.event_fd) {
+            (Some(before), Some(after)) if before != after => {
+                match (state.fd(tid, before), state.fd(tid, after)) {
+                    (Some(b), Some(a)) => a.name != b.name,
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    } else {
+        had_fd
+            && state
+                .event_fd(tid)
+                .is_some_and(|f| f.name != state.fd_name_before)
+    };
     if let Some(e) = enter {
         if let Some(s) = state.slots.get_mut(at) {
             s.enter = e;
@@ -405,15 +505,122 @@ pub(super) fn parse(state: &mut State, ev: &Event<'_>) -> u64 {
     latency
 }
 
+/// An exit event as its parser reads it: its parameters, and those of its enter event.
+struct Exit<'e> {
+    ev: &'e Event<'e>,
+    layout: &'e Layout,
+    params: &'e Split<'e>,
+    enter: Option<(&'e Enter, &'e Layout)>,
+    /// The matching enter's first parameter read as an fd, when its exit uses an fd.
+    enter_fd: Option<i64>,
+    /// The enter's parameters, split when first asked for.
+    enter_params: std::cell::OnceCell<Split<'e>>,
+}
+
+impl<'e> Exit<'e> {
+    fn new(
+        ev: &'e Event<'e>,
+        layout: &'e Layout,
+        params: &'e Split<'e>,
+        enter: Option<(&'e Enter, &'e Layout)>,
+        enter_fd: Option<i64>,
+    ) -> Self {
+        Exit {
+            ev,
+            layout,
+            params,
+            enter,
+            enter_fd,
+            enter_params: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Parameter `key` of the exit event (none when empty).
+    #[inline]
+    fn raw(&self, key: Key) -> Option<Raw<'e>> {
+        self.layout.raw(self.params, key)
+    }
+
+    /// Parameter `key` of the matching enter event (none when empty).
+    #[inline]
+    fn enter_raw(&self, key: Key) -> Option<Raw<'e>> {
+        let (e, layout) = self.enter?;
+        let params = self.enter_params.get_or_init(|| e.split());
+        layout.raw(params, key)
+    }
+
+    /// Parameter `key` of the exit event, or else of its enter event.
+    #[inline]
+    fn arg_raw(&self, key: Key) -> Option<Raw<'e>> {
+        self.raw(key).or_else(|| self.enter_raw(key))
+    }
+
+    #[inline]
+    fn get(&self, key: Key) -> Option<ParamValue<'e>> {
+        self.raw(key).map(Raw::value)
+    }
+
+    #[inline]
+    fn enter(&self, key: Key) -> Option<ParamValue<'e>> {
+        self.enter_raw(key).map(Raw::value)
+    }
+
+    #[inline]
+    fn int(&self, key: Key) -> Option<i64> {
+        self.raw(key)?.int()
+    }
+
+    #[inline]
+    fn uint(&self, key: Key) -> Option<u64> {
+        self.raw(key)?.uint()
+    }
+
+    #[inline]
+    fn bytes(&self, key: Key) -> Option<&'e [u8]> {
+        self.raw(key)?.bytes()
+    }
+
+    #[inline]
+    fn enter_bytes(&self, key: Key) -> Option<&'e [u8]> {
+        self.enter_raw(key)?.bytes()
+    }
+
+    #[inline]
+    fn arg_int(&self, key: Key) -> Option<i64> {
+        self.arg_raw(key)?.int()
+    }
+
+    #[inline]
+    fn arg_uint(&self, key: Key) -> Option<u64> {
+        self.arg_raw(key)?.uint()
+    }
+
+    #[inline]
+    fn arg_bytes(&self, key: Key) -> Option<&'e [u8]> {
+        self.arg_raw(key)?.bytes()
+    }
+}
+
+impl Enter {
+    /// The stored event's parameters.
+    fn split(&self) -> Split<'_> {
+        Split::new(&self.raw, self.lens_at, self.width, self.nparams)
+    }
+}
+
 impl State {
     /// Index of `tid`'s slot in `slots`, created on first use.
-    #[inline]
+    #[inline(always)]
     fn slot_index(&mut self, tid: i64) -> usize {
-        if let Some((t, at)) = self.last_slot {
-            if t == tid {
-                return at;
-            }
+        match self.last_slot {
+            Some((t, at)) if t == tid => at,
+            _ => self.find_slot(tid),
         }
+    }
+
+    /// [`State::slot_index`] for a tid other than the last event's.
+    #[inline(never)]
+    fn find_slot(&mut self, tid: i64) -> usize {
         let next = self.slots.len();
         let at = *self.slot_of.entry(tid).or_insert(next);
         if at == next {
@@ -425,22 +632,34 @@ impl State {
 }
 
 /// Invent the thread libsinsp creates for a tid it has not seen.
-#[inline]
+#[inline(always)]
 fn add_placeholder(state: &mut State, act: Action, raw_tid: u64) {
     let tid = raw_tid as i64;
-    if !act.has(Action::PLACEHOLDER) || raw_tid == u64::MAX || state.known_tid == Some(tid) {
-        return;
+    if act.has(Action::PLACEHOLDER) && raw_tid != u64::MAX && state.known_tid != Some(tid) {
+        find_thread(state, tid);
     }
-    state
-        .threads
-        .entry(tid)
-        .or_insert_with(|| Thread::placeholder(tid));
+}
+
+/// [`add_placeholder`] for a tid other than the last one known.
+#[inline(never)]
+fn find_thread(state: &mut State, tid: i64) {
+    // The thread lookup also serves the event's fd lookups (the pid hint).
+    let pid = match state.threads.get(&tid) {
+        Some(t) => t.pid,
+        None => {
+            state.insert_thread(Thread::placeholder(tid));
+            tid
+        }
+    };
+    state.set_hint(tid, pid);
     state.known_tid = Some(tid);
 }
 
 /// The enter events of `procexit` and `container`.
-fn enter_special(state: &mut State, ev: &Event<'_>, tid: i64) {
+fn enter_special(state: &mut State, ev: &Event<'_>, layout: &Layout, tid: i64) {
     let raw_tid = ev.tid();
+    let params = Split::of_event(ev);
+    let x = Exit::new(ev, layout, &params, None, None);
     match table::CURRENT.event(ev.event_type()).map(|i| i.name) {
         Some("procexit") => {
             if let Some(t) = state.threads.get_mut(&tid) {
@@ -449,11 +668,11 @@ fn enter_special(state: &mut State, ev: &Event<'_>, tid: i64) {
             state.tid_to_remove = Some(tid);
         }
         Some("container") => {
-            if let Some(json) = bytes(find(ev, "json")) {
+            if let Some(json) = x.bytes(Key::Json) {
                 container::apply_json(state, json, raw_tid);
-            } else if let (Some(id), Some(kind)) = (bytes(find(ev, "id")), uint(find(ev, "type"))) {
-                let name = bytes(find(ev, "name")).unwrap_or_default();
-                let image = bytes(find(ev, "image")).unwrap_or_default();
+            } else if let (Some(id), Some(kind)) = (x.bytes(Key::Id), x.uint(Key::Type)) {
+                let name = x.bytes(Key::Name).unwrap_or_default();
+                let image = x.bytes(Key::Image).unwrap_or_default();
                 container::apply_old(state, id, kind, name, image);
             }
         }
@@ -461,21 +680,20 @@ fn enter_special(state: &mut State, ev: &Event<'_>, tid: i64) {
     }
 }
 
-fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
-    let res = int(find(ev, "res"));
-    match name {
-        "clone" | "fork" | "vfork" | "clone3" => clone_exit(state, ev, tid),
-        "execve" | "execveat" if res == Some(0) => execve_exit(state, ev, en, tid),
-        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => {
-            open_exit(state, ev, en, name, tid)
-        }
-        "socket" => {
-            let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+fn exit_event(state: &mut State, x: &Exit<'_>, kind: ExitKind, tid: i64) {
+    use ExitKind as K;
+    let res = x.int(Key::Res);
+    match kind {
+        K::Clone => clone_exit(state, x, tid),
+        K::Execve if res == Some(0) => execve_exit(state, x, tid),
+        K::Open { at } => open_exit(state, x, at, tid),
+        K::Socket => {
+            let Some(fd) = x.int(Key::Fd).filter(|f| *f >= 0) else {
                 return;
             };
-            let domain = uint(arg(ev, en, "domain")).unwrap_or(0) as u8;
-            let sock_type = uint(arg(ev, en, "type")).unwrap_or(0) & 0xf;
-            let proto = uint(arg(ev, en, "proto")).unwrap_or(0);
+            let domain = x.arg_uint(Key::Domain).unwrap_or(0) as u8;
+            let sock_type = x.arg_uint(Key::Type).unwrap_or(0) & 0xf;
+            let proto = x.arg_uint(Key::Proto).unwrap_or(0);
             let kind = match domain {
                 1 => fd_kind::UNIX_SOCK,
                 2 => fd_kind::IPV4_SOCK,
@@ -505,12 +723,12 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             };
             state.add_fd(tid, fd, f);
         }
-        "connect" => {
-            let Some(fd) = int(arg(ev, en, "fd")) else {
+        K::Connect => {
+            let Some(fd) = x.arg_int(Key::Fd) else {
                 return;
             };
             state.event_fd = Some(fd);
-            let tuple = find(ev, "tuple");
+            let tuple = x.get(Key::Tuple);
             if res.is_some_and(|r| r < 0 && r != EINPROGRESS) {
                 // A failed connect on a unix socket shows the tuple it tried as `fd.name`,
                 // for this event only.
@@ -542,28 +760,28 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 }
             }
         }
-        "sendto" | "sendmsg" | "recvfrom" | "recvmsg" => {
+        K::Send | K::Recv => {
             if res.is_none_or(|r| r < 0) {
                 return;
             }
             let Some(fd) = state.event_fd else {
                 return;
             };
-            let incoming = name.starts_with("recv");
+            let incoming = kind == K::Recv;
             // Receives carry the peer in the exit, sends in the enter.
             let tuple = if incoming {
-                find(ev, "tuple")
+                x.get(Key::Tuple)
             } else {
-                en.and_then(|e| e.value("tuple")).filter(|v| !v.is_empty())
+                x.enter(Key::Tuple)
             };
             if let Some(ParamValue::SockTuple(t)) = tuple {
                 data_tuple(state, tid, fd, &t, incoming);
             }
         }
-        "accept" | "accept4" => {
-            let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) else {
+        K::Accept => {
+            let Some(fd) = x.int(Key::Fd).filter(|f| *f >= 0) else {
                 // A failed accept shows its (empty) tuple as `fd.name`.
-                if find(ev, "tuple").is_none() {
+                if x.get(Key::Tuple).is_none() {
                     state.failed_open.extend_from_slice(b"NULL");
                 }
                 return;
@@ -572,7 +790,7 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 kind: fd_kind::UNKNOWN,
                 ..Fd::default()
             };
-            if let Some(ParamValue::SockTuple(t)) = find(ev, "tuple") {
+            if let Some(ParamValue::SockTuple(t)) = x.get(Key::Tuple) {
                 apply_tuple(&mut f, &t, true);
             }
             if f.is_ip() {
@@ -582,14 +800,14 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
             f.is_server = true;
             state.add_fd(tid, fd, f);
         }
-        "bind" => {
+        K::Bind => {
             if res.is_some_and(|r| r < 0) {
                 return;
             }
-            let Some(fd) = int(arg(ev, en, "fd")) else {
+            let Some(fd) = x.arg_int(Key::Fd) else {
                 return;
             };
-            let addr = find(ev, "addr");
+            let addr = x.get(Key::Addr);
             if let Some(f) = state.fd_mut(tid, fd) {
                 match addr {
                     // Port 0 only names the socket: it is no server yet.
@@ -615,18 +833,18 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 }
             }
         }
-        "pipe" | "pipe2" | "socketpair" => {
+        K::Pipe | K::Socketpair => {
             if res.is_some_and(|r| r < 0) {
                 return;
             }
-            let ino = uint(find(ev, "ino")).unwrap_or(0);
-            let kind = if name == "socketpair" {
+            let ino = x.uint(Key::Ino).unwrap_or(0);
+            let kind = if kind == K::Socketpair {
                 fd_kind::UNIX_SOCK
             } else {
                 fd_kind::FIFO
             };
-            for p in ["fd1", "fd2"] {
-                if let Some(fd) = int(find(ev, p)).filter(|f| *f >= 0) {
+            for p in [Key::Fd1, Key::Fd2] {
+                if let Some(fd) = x.int(p).filter(|f| *f >= 0) {
                     let f = Fd {
                         kind,
                         ino,
@@ -636,18 +854,19 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 }
             }
         }
-        "dup" | "dup2" | "dup3" | "fcntl" => {
+        K::Dup | K::Fcntl => {
             let Some(newfd) = res.filter(|r| *r >= 0) else {
                 return;
             };
-            if name == "fcntl" {
-                let cmd = uint(arg(ev, en, "cmd"));
+            if kind == K::Fcntl {
+                let cmd = x.arg_uint(Key::Cmd);
                 if cmd != Some(F_DUPFD) && cmd != Some(F_DUPFD_CLOEXEC) {
                     return;
                 }
             }
-            let old = int(find(ev, "oldfd"))
-                .or_else(|| int(arg(ev, en, "fd")))
+            let old = x
+                .int(Key::Oldfd)
+                .or_else(|| x.arg_int(Key::Fd))
                 .unwrap_or(-1);
             if old == newfd {
                 return;
@@ -656,90 +875,79 @@ fn exit_event(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str,
                 state.add_fd(tid, newfd, f);
             }
         }
-        "eventfd" | "eventfd2" => simple_fd(state, res, tid, fd_kind::EVENT),
-        "signalfd" | "signalfd4" => simple_fd(state, res, tid, fd_kind::SIGNALFD),
-        "timerfd_create" => simple_fd(state, res, tid, fd_kind::TIMERFD),
-        "inotify_init" | "inotify_init1" => simple_fd(state, res, tid, fd_kind::INOTIFY),
-        "epoll_create" | "epoll_create1" => simple_fd(state, res, tid, fd_kind::EVENTPOLL),
-        "userfaultfd" => simple_fd(state, res, tid, fd_kind::USERFAULTFD),
-        "io_uring_setup" => simple_fd(state, res, tid, fd_kind::IO_URING),
-        "memfd_create" | "pidfd_open" => {
-            let kind = if name == "pidfd_open" {
+        K::Simple(fd_kind) => simple_fd(state, res, tid, fd_kind),
+        K::Memfd | K::Pidfd => {
+            let kind = if kind == K::Pidfd {
                 fd_kind::PIDFD
             } else {
                 fd_kind::MEMFD
             };
-            if let Some(fd) = int(find(ev, "fd")).filter(|f| *f >= 0) {
+            if let Some(fd) = x.int(Key::Fd).filter(|f| *f >= 0) {
                 let mut f = Fd {
                     kind,
                     ..Fd::default()
                 };
-                if let Some(n) = bytes(find(ev, "name")) {
+                if let Some(n) = x.bytes(Key::Name) {
                     f.name.extend_from_slice(b"memfd:");
                     f.name.extend_from_slice(n);
                 }
                 state.add_fd(tid, fd, f);
             }
         }
-        "close" => {
+        K::Close => {
             if res.is_some_and(|r| r < 0) {
                 return;
             }
             // The enter's fd is kept decoded (Action::EXIT_FD): no lookup by name.
-            let fd = int(find(ev, "fd")).or_else(|| en.and_then(|e| e.fd));
+            let fd = x.int(Key::Fd).or(x.enter_fd);
             if let Some(fd) = fd {
                 state.event_fd = Some(fd);
-                let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+                let pid = state.pid_of(tid);
                 state.fd_to_remove = Some((pid, fd));
             }
         }
-        "chdir" => {
+        K::Chdir => {
             if res != Some(0) {
                 return;
             }
-            if let Some(path) = bytes(arg(ev, en, "path")) {
+            if let Some(path) = x.arg_bytes(Key::Path) {
                 let path = path.to_vec();
                 state.set_cwd(tid, &path);
             }
         }
-        "fchdir" => {
+        K::Fchdir => {
             if res != Some(0) {
                 return;
             }
-            if let Some(fd) = int(arg(ev, en, "fd")) {
+            if let Some(fd) = x.arg_int(Key::Fd) {
                 if let Some(path) = state.fd(tid, fd).map(|f| f.name.clone()) {
                     state.set_cwd(tid, &path);
                 }
             }
         }
-        "setuid" | "setresuid" => {
+        K::Setuid => {
             if res != Some(0) {
                 return;
             }
-            let uid = uint(arg(ev, en, "euid")).or_else(|| uint(arg(ev, en, "uid")));
+            let uid = x.arg_uint(Key::Euid).or_else(|| x.arg_uint(Key::Uid));
             if let (Some(uid), Some(t)) = (uid, state.threads.get_mut(&tid)) {
                 if uid != u64::from(u32::MAX) {
                     t.uid = uid as u32;
                 }
             }
         }
-        "setgid" | "setresgid" => {
+        K::Setgid => {
             if res != Some(0) {
                 return;
             }
-            let gid = uint(arg(ev, en, "egid")).or_else(|| uint(arg(ev, en, "gid")));
+            let gid = x.arg_uint(Key::Egid).or_else(|| x.arg_uint(Key::Gid));
             if let (Some(gid), Some(t)) = (gid, state.threads.get_mut(&tid)) {
                 if gid != u64::from(u32::MAX) {
                     t.gid = gid as u32;
                 }
             }
         }
-        "capset" if res == Some(0) => {
-            if let Some(t) = state.threads.get_mut(&tid) {
-                set_caps(&mut t.exe_info, ev);
-            }
-        }
-        "setsid" => {
+        K::Setsid => {
             if let (Some(sid), Some(t)) = (res.filter(|r| *r >= 0), state.threads.get_mut(&tid)) {
                 t.sid = sid;
             }
@@ -867,9 +1075,9 @@ fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming:
             }
         }
     }
-    let pid = state.threads.get(&tid).map_or(tid, |t| t.pid);
+    let pid = state.pid_of(tid);
     let bound = |port: u16| {
-        state.fds.get(&pid).is_some_and(|t| {
+        state.fds.get(pid).is_some_and(|t| {
             t.iter()
                 .any(|(n, g)| *n != fd && g.is_server_kind() && g.dport == port && port != 0)
         })
@@ -913,59 +1121,69 @@ fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming:
     }
 }
 
-fn open_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, name: &str, tid: i64) {
-    let fd = int(find(ev, "fd")).unwrap_or(-1);
-    let path = bytes(arg(ev, en, "name"))
-        .or_else(|| bytes(arg(ev, en, "path")))
+fn open_exit(state: &mut State, x: &Exit<'_>, at: bool, tid: i64) {
+    let fd = x.int(Key::Fd).unwrap_or(-1);
+    let path = x
+        .arg_bytes(Key::Name)
+        .or_else(|| x.arg_bytes(Key::Path))
         .unwrap_or_default();
-    let flags = uint(arg(ev, en, "flags")).unwrap_or(0);
-    let dirfd = int(arg(ev, en, "dirfd")).unwrap_or(AT_FDCWD);
+    let flags = x.arg_uint(Key::Flags).unwrap_or(0);
+    let dirfd = if at {
+        x.arg_int(Key::Dirfd).unwrap_or(AT_FDCWD)
+    } else {
+        AT_FDCWD
+    };
+    let dir_of_fd = (dirfd != AT_FDCWD).then(|| {
+        let mut d = state
+            .fd(tid, dirfd)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        paths::ensure_trailing_slash(&mut d);
+        d
+    });
+    // The name goes into a buffer that served before: the failed-open text, or a closed
+    // fd's name.
+    let mut name = if fd < 0 {
+        std::mem::take(&mut state.failed_open)
+    } else {
+        state.spare_name()
+    };
     let cwd = state
         .threads
         .get(&tid)
         .map(|t| t.cwd.as_slice())
         .unwrap_or_default();
-    let dir: std::borrow::Cow<'_, [u8]> =
-        if matches!(name, "openat" | "openat2") && dirfd != AT_FDCWD {
-            let mut d = state
-                .fd(tid, dirfd)
-                .map(|f| f.name.clone())
-                .unwrap_or_default();
-            paths::ensure_trailing_slash(&mut d);
-            d.into()
-        } else {
-            cwd.into()
-        };
-    let mut f = Fd {
+    paths::resolve(dir_of_fd.as_deref().unwrap_or(cwd), path, &mut name);
+    if fd < 0 {
+        state.failed_open = name;
+        return;
+    }
+    let f = Fd {
         kind: if flags & O_DIRECTORY != 0 {
             fd_kind::DIRECTORY
         } else {
             fd_kind::FILE
         },
         open_flags: flags as u32,
-        ino: uint(find(ev, "ino")).unwrap_or(0),
+        ino: x.uint(Key::Ino).unwrap_or(0),
+        name,
         ..Fd::default()
     };
-    paths::resolve(&dir, path, &mut f.name);
-    if fd < 0 {
-        state.failed_open = f.name;
-        return;
-    }
     state.event_fd = Some(fd);
     state.add_fd(tid, fd, f);
 }
 
-fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
-    let Some(res) = int(find(ev, "res")) else {
+fn clone_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
+    let Some(res) = x.int(Key::Res) else {
         return;
     };
     if res < 0 {
         return;
     }
-    let flags = uint(find(ev, "flags")).unwrap_or(0);
-    let p_tid = int(find(ev, "tid")).unwrap_or(tid);
-    let p_pid = int(find(ev, "pid")).unwrap_or(p_tid);
-    let p_ptid = int(find(ev, "ptid")).unwrap_or(-1);
+    let flags = x.uint(Key::Flags).unwrap_or(0);
+    let p_tid = x.int(Key::Tid).unwrap_or(tid);
+    let p_pid = x.int(Key::Pid).unwrap_or(p_tid);
+    let p_ptid = x.int(Key::Ptid).unwrap_or(-1);
     // In the child (res 0) the parameters describe the child; in the parent, the parent.
     let (child, pid, ptid, parent_tid) = if res == 0 {
         let pid = p_pid;
@@ -995,7 +1213,7 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
         return;
     }
     if res > 0 && !state.threads.contains_key(&tid) {
-        state.threads.insert(tid, Thread::placeholder(tid));
+        state.insert_thread(Thread::placeholder(tid));
     }
     if state
         .threads
@@ -1005,138 +1223,157 @@ fn clone_exit(state: &mut State, ev: &Event<'_>, tid: i64) {
         return;
     }
     // The parent's process, as libsinsp looks it up for the copied fields.
-    let parent = state
-        .threads
-        .get(&parent_tid)
-        .filter(|t| !t.placeholder)
-        .cloned();
-    let mut t = parent.clone().unwrap_or_else(|| Thread::placeholder(child));
+    let parent = state.threads.get(&parent_tid).filter(|t| !t.placeholder);
+    let parent_pid = parent.map(|p| p.pid);
+    let mut t = parent
+        .cloned()
+        .unwrap_or_else(|| Thread::placeholder(child));
     t.placeholder = false;
     t.dead = false;
     t.tid = child;
     t.pid = pid;
     t.ptid = ptid;
-    t.clone_ts = ev.ts();
+    t.clone_ts = x.ev.ts();
     t.flags = flags as u32;
-    copy_process_params(&mut t, ev, parent.is_none());
-    if let Some(b) = bytes(find(ev, "cwd")).filter(|b| !b.is_empty()) {
-        t.cwd = b.to_vec();
+    copy_process_params(&mut t, x, parent_pid.is_none(), &mut state.cgroup_ids);
+    if let Some(b) = x.bytes(Key::Cwd).filter(|b| !b.is_empty()) {
+        set_bytes(&mut t.cwd, b);
         paths::ensure_trailing_slash(&mut t.cwd);
     }
-    if let Some(v) = uint(find(ev, "pidns_init_start_ts")) {
+    if let Some(v) = x.uint(Key::PidnsInitStartTs) {
         t.exe_info.pidns_init_start_ts = v;
     }
     if res == 0 {
-        t.vtid = int(find(ev, "vtid")).unwrap_or(-1);
-        t.vpid = int(find(ev, "vpid")).unwrap_or(-1);
+        t.vtid = x.int(Key::Vtid).unwrap_or(-1);
+        t.vpid = x.int(Key::Vpid).unwrap_or(-1);
     } else {
         t.vtid = child;
         t.vpid = pid;
     }
     if pid == child {
         // A new process gets a copy of its parent's fd table.
-        if let Some(ppid) = parent.as_ref().map(|p| p.pid) {
-            if let Some(table) = state.fds.get(&ppid).cloned() {
-                state.fds.insert(pid, table);
+        if let Some(ppid) = parent_pid {
+            if let Some(table) = state.fds.get(ppid).cloned() {
+                if let Some(t) = state.table_or_new(pid) {
+                    *t = table;
+                }
             }
         }
     }
     t.refresh_text();
-    state.threads.insert(child, t);
+    state.insert_thread(t);
+}
+
+/// Replace `dst`'s bytes with `src`'s, in its buffer.
+fn set_bytes(dst: &mut Vec<u8>, src: &[u8]) {
+    dst.clear();
+    dst.extend_from_slice(src);
 }
 
 /// The process parameters that clone and execve exits both carry; `comm_from_exe` names a
 /// thread with no `comm` parameter after its executable.
-fn copy_process_params(t: &mut Thread, ev: &Event<'_>, comm_from_exe: bool) {
-    if let Some(b) = bytes(find(ev, "exe")) {
-        t.exe = b.to_vec();
+fn copy_process_params(
+    t: &mut Thread,
+    x: &Exit<'_>,
+    comm_from_exe: bool,
+    ids: &mut container::IdCache,
+) {
+    if let Some(b) = x.bytes(Key::Exe) {
+        set_bytes(&mut t.exe, b);
     }
-    if let Some(b) = bytes(find(ev, "args")) {
-        t.args = b.to_vec();
+    if let Some(b) = x.bytes(Key::Args) {
+        set_bytes(&mut t.args, b);
     }
-    if let Some(b) = bytes(find(ev, "comm")) {
-        t.comm = b.to_vec();
+    if let Some(b) = x.bytes(Key::Comm) {
+        set_bytes(&mut t.comm, b);
     } else if comm_from_exe {
-        t.comm = paths::file_name(&t.exe).to_vec();
+        set_bytes(&mut t.comm, paths::file_name(&t.exe));
     }
-    if let Some(b) = bytes(find(ev, "cgroups")) {
-        t.cgroups = b.to_vec();
-        t.container_id = super::container_id_from_cgroups(b);
+    // Every thread's container id is the one its (non-empty) cgroups give: unchanged cgroups,
+    // the usual case for a clone or an execve, keep it.
+    if let Some(b) = x.bytes(Key::Cgroups) {
+        if t.cgroups != b {
+            set_bytes(&mut t.cgroups, b);
+            set_bytes(&mut t.container_id, ids.id_of(b));
+        }
     }
-    if let Some(v) = uint(find(ev, "fdlimit")) {
+    if let Some(v) = x.uint(Key::Fdlimit) {
         t.fdlimit = v;
     }
-    if let Some(v) = uint(find(ev, "uid")) {
+    if let Some(v) = x.uint(Key::Uid) {
         t.uid = v as u32;
     }
-    if let Some(v) = uint(find(ev, "gid")) {
+    if let Some(v) = x.uint(Key::Gid) {
         t.gid = v as u32;
     }
 }
 
-fn execve_exit(state: &mut State, ev: &Event<'_>, en: Option<&Enter>, tid: i64) {
+fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     let Some(t) = state.threads.get_mut(&tid) else {
         return;
     };
     let was_placeholder = t.placeholder;
     t.placeholder = false;
-    copy_process_params(t, ev, was_placeholder);
-    if let Some(b) = bytes(find(ev, "env")) {
-        t.env = b.to_vec();
+    copy_process_params(t, x, was_placeholder, &mut state.cgroup_ids);
+    if let Some(b) = x.bytes(Key::Env) {
+        set_bytes(&mut t.env, b);
     }
     if was_placeholder {
-        if let Some(v) = int(find(ev, "pid")) {
+        if let Some(v) = x.int(Key::Pid) {
+            state.hint = None;
+            count_thread(&mut state.nthreads, t.pid, -1);
+            count_thread(&mut state.nthreads, v, 1);
             t.pid = v;
         }
-        if let Some(v) = int(find(ev, "ptid")) {
+        if let Some(v) = x.int(Key::Ptid) {
             t.ptid = v;
         }
         // libsinsp leaves the cwd of a thread first seen at its execve unknown.
     }
-    if let Some(v) = uint(find(ev, "tty")) {
+    if let Some(v) = x.uint(Key::Tty) {
         t.tty = v as u32;
     }
-    if let Some(v) = int(find(ev, "vpgid")) {
+    if let Some(v) = x.int(Key::Vpgid) {
         t.vpgid = v;
     }
-    if let Some(v) = uint(find(ev, "loginuid")) {
+    if let Some(v) = x.uint(Key::Loginuid) {
         t.loginuid = v as u32;
     }
-    let exepath = bytes(find(ev, "trusted_exepath"))
-        .or_else(|| bytes(find(ev, "filename")))
-        .or_else(|| bytes(en.and_then(|e| e.value("filename"))));
+    let exepath = x
+        .bytes(Key::TrustedExepath)
+        .or_else(|| x.bytes(Key::Filename))
+        .or_else(|| x.enter_bytes(Key::Filename));
     if let Some(p) = exepath {
-        let cwd = t.cwd.clone();
-        paths::resolve(&cwd, p, &mut t.exepath);
+        paths::resolve(&t.cwd, p, &mut t.exepath);
     }
-    set_caps(&mut t.exe_info, ev);
-    if let Some(v) = uint(find(ev, "flags")) {
+    set_caps(&mut t.exe_info, x);
+    if let Some(v) = x.uint(Key::Flags) {
         t.exe_info.set_flags(v);
     }
-    if let Some(v) = uint(find(ev, "exe_ino")) {
+    if let Some(v) = x.uint(Key::ExeIno) {
         t.exe_info.ino = v;
     }
-    if let Some(v) = uint(find(ev, "exe_ino_ctime")) {
+    if let Some(v) = x.uint(Key::ExeInoCtime) {
         t.exe_info.ino_ctime = v;
     }
-    if let Some(v) = uint(find(ev, "exe_ino_mtime")) {
+    if let Some(v) = x.uint(Key::ExeInoMtime) {
         t.exe_info.ino_mtime = v;
     }
     let clone_ts = t.clone_ts;
     t.exe_info.update_durations(clone_ts);
-    t.clone_ts = ev.ts();
+    t.clone_ts = x.ev.ts();
     t.refresh_text();
 }
 
-/// The `cap_*` parameters of an execve or capset exit, where the event has them.
-fn set_caps(e: &mut super::ExeInfo, ev: &Event<'_>) {
-    if let Some(v) = uint(find(ev, "cap_inheritable")) {
+/// The `cap_*` parameters of an execve exit, where the event has them.
+fn set_caps(e: &mut super::ExeInfo, x: &Exit<'_>) {
+    if let Some(v) = x.uint(Key::CapInheritable) {
         e.cap_inheritable = v;
     }
-    if let Some(v) = uint(find(ev, "cap_permitted")) {
+    if let Some(v) = x.uint(Key::CapPermitted) {
         e.cap_permitted = v;
     }
-    if let Some(v) = uint(find(ev, "cap_effective")) {
+    if let Some(v) = x.uint(Key::CapEffective) {
         e.cap_effective = v;
     }
 }
@@ -1165,44 +1402,119 @@ impl Thread {
     }
 }
 
+/// Add `delta` to the number of threads of process `pid` (an entry only while it has some).
+fn count_thread(counts: &mut super::hash::IntMap<i64, u32>, pid: i64, delta: i32) {
+    use std::collections::hash_map::Entry;
+    match counts.entry(pid) {
+        Entry::Occupied(mut e) => {
+            let n = e.get().saturating_add_signed(delta);
+            if n == 0 {
+                e.remove();
+            } else {
+                e.insert(n);
+            }
+        }
+        Entry::Vacant(e) => {
+            if delta > 0 {
+                e.insert(delta.unsigned_abs());
+            }
+        }
+    }
+}
+
 impl State {
+    /// Add thread `t` (replacing any thread of its tid), keeping the per-process counts.
+    pub(super) fn insert_thread(&mut self, t: Thread) {
+        self.hint = None;
+        let pid = t.pid;
+        if let Some(old) = self.threads.insert(t.tid, t) {
+            count_thread(&mut self.nthreads, old.pid, -1);
+        }
+        count_thread(&mut self.nthreads, pid, 1);
+    }
+
     /// Keep the current name of the event's fd (for `fd.name_changed`); false if none.
     fn snapshot_fd_name(&mut self, tid: i64) -> bool {
         let Some(num) = self.event_fd else {
             return false;
         };
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
-        let Some(f) = self.fds.get(&pid).and_then(|t| t.get(&num)) else {
-            return false;
-        };
-        self.fd_name_before.clear();
-        self.fd_name_before.extend_from_slice(&f.name);
-        true
+        let mut before = std::mem::take(&mut self.fd_name_before);
+        before.clear();
+        let found = self.table_of(tid).and_then(|t| t.get(&num));
+        if let Some(f) = found {
+            before.extend_from_slice(&f.name);
+        }
+        let had = found.is_some();
+        self.fd_name_before = before;
+        had
     }
 
     fn remove_thread(&mut self, tid: i64) {
         let Some(t) = self.threads.remove(&tid) else {
             return;
         };
+        self.hint = None;
         self.known_tid = None;
         let at = self.slot_of.get(&tid).copied();
         if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
             s.enter.live = false;
         }
-        if !self.threads.values().any(|o| o.pid == t.pid) {
-            self.fds.remove(&t.pid);
+        count_thread(&mut self.nthreads, t.pid, -1);
+        if !self.nthreads.contains_key(&t.pid) {
+            if let Some(table) = self.fds.remove(t.pid) {
+                for f in table.into_values() {
+                    self.recycle(f);
+                }
+            }
+        }
+    }
+
+    /// Remove fd `fd` of process `pid`.
+    fn remove_fd(&mut self, pid: i64, fd: i64) {
+        let slot = match self.hint {
+            Some(h) if h.pid == pid => h.slot,
+            _ => self.fds.slot(pid),
+        };
+        let gone = slot
+            .and_then(|s| self.fds.at_mut(s))
+            .and_then(|t| t.remove(&fd));
+        if let Some(f) = gone {
+            self.recycle(f);
         }
     }
 
     fn add_fd(&mut self, tid: i64, fd: i64, f: Fd) {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
-        self.fds.entry(pid).or_default().insert(fd, f);
+        let table = match self.table_of_mut(tid) {
+            Some(t) => Some(t),
+            None => {
+                let pid = self.pid_of(tid);
+                self.table_or_new(pid)
+            }
+        };
+        if let Some(old) = table.and_then(|t| t.insert(fd, f)) {
+            self.recycle(old);
+        }
         self.event_fd = Some(fd);
     }
 
+    /// An empty buffer for an fd name, one a gone fd left if any.
+    fn spare_name(&mut self) -> Vec<u8> {
+        self.spare_names.pop().unwrap_or_default()
+    }
+
+    /// Keep the name buffer of a gone fd for the next one (a few are kept: most fds are
+    /// closed soon after they are opened).
+    fn recycle(&mut self, f: Fd) {
+        const SPARE_NAMES: usize = 32;
+        if self.spare_names.len() < SPARE_NAMES && f.name.capacity() != 0 {
+            let mut name = f.name;
+            name.clear();
+            self.spare_names.push(name);
+        }
+    }
+
     fn fd_mut(&mut self, tid: i64, fd: i64) -> Option<&mut Fd> {
-        let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
-        self.fds.get_mut(&pid)?.get_mut(&fd)
+        self.table_of_mut(tid)?.get_mut(&fd)
     }
 
     fn set_cwd(&mut self, tid: i64, path: &[u8]) {

@@ -33,10 +33,22 @@ pub fn resolve(dir: &[u8], name: &[u8], out: &mut Vec<u8>) {
 fn is_clean(path: &[u8]) -> bool {
     let inner = path.strip_prefix(b"/").unwrap_or(path);
     let inner = inner.strip_suffix(b"/").unwrap_or(inner);
-    !inner.is_empty()
-        && inner
-            .split(|&b| b == b'/')
-            .all(|c| !matches!(c, b"" | b"." | b".."))
+    let (Some(&first), Some(&last), Some(rest)) = (inner.first(), inner.last(), inner.get(1..))
+    else {
+        return false;
+    };
+    // An empty, `.` or `..` component needs a `/` at either end, a `//`, a `/.`, or a `.`
+    // first. Looking for those is a branch-free pass over byte pairs (every opened path
+    // comes here); only a path that has one is split into its components.
+    let odd_pair = inner.iter().zip(rest).fold(false, |acc, (&a, &b)| {
+        acc | ((a == b'/') & ((b == b'/') | (b == b'.')))
+    });
+    if !odd_pair && first != b'.' && first != b'/' && last != b'/' {
+        return true;
+    }
+    inner
+        .split(|&b| b == b'/')
+        .all(|c| !matches!(c, b"" | b"." | b".."))
 }
 
 /// Normalise `path`: collapse `//`, drop `.`, apply `..` (never above the root).
@@ -123,5 +135,33 @@ mod tests {
         assert_eq!(res("", "rel/../y"), "y");
         assert_eq!(res("/x/", "/a/.."), "/");
         assert_eq!(res("/x/", "/a/."), "/a");
+        assert_eq!(res("/x/", "//a"), "/a");
+        assert_eq!(res("/x/", "/a//"), "/a");
+        assert_eq!(res("/x/", "/.a/b.c/..d"), "/.a/b.c/..d");
+        assert_eq!(res("/x/", "/a/./b"), "/a/b");
+        assert_eq!(res("/x/", "/a/b/../c"), "/a/c");
+        assert_eq!(res("/x/", "/a/b/.."), "/a");
+    }
+
+    #[test]
+    fn clean_check_matches_components() {
+        // Every path over a small alphabet: the quick check agrees with the plain one.
+        let alphabet = [b'/', b'.', b'a'];
+        for len in 1..=6 {
+            for mut n in 0..3usize.pow(len) {
+                let mut p = Vec::new();
+                for _ in 0..len {
+                    p.push(alphabet[n % 3]);
+                    n /= 3;
+                }
+                let inner = p.strip_prefix(b"/").unwrap_or(&p);
+                let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+                let plain = !inner.is_empty()
+                    && inner
+                        .split(|&b| b == b'/')
+                        .all(|c| !matches!(c, b"" | b"." | b".."));
+                assert_eq!(is_clean(&p), plain, "{}", String::from_utf8_lossy(&p));
+            }
+        }
     }
 }

@@ -235,3 +235,94 @@ fn unbound_side_is_inferred_from_the_interfaces() {
         None
     );
 }
+
+impl State {
+    /// Panics unless the per-process thread counts match the thread table.
+    fn check_thread_counts(&self) {
+        let mut counts = std::collections::HashMap::new();
+        for t in self.threads.values() {
+            *counts.entry(t.pid).or_insert(0u32) += 1;
+        }
+        let kept: std::collections::HashMap<i64, u32> =
+            self.nthreads.iter().map(|(p, n)| (*p, *n)).collect();
+        assert_eq!(counts, kept);
+    }
+
+    /// Panics unless the pid hint is the thread's pid.
+    fn check_pid_hint(&self) {
+        if let Some(h) = self.hint {
+            assert_eq!(h.pid, self.threads.get(&h.tid).map_or(h.tid, |t| t.pid));
+            assert_eq!(h.slot, self.fds.slot(h.pid));
+        }
+        // Every table has its own slot.
+        let mut slots: Vec<u32> = self.fds.pids().map(|(_, s)| s).collect();
+        let n = slots.len();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), n);
+    }
+}
+
+#[test]
+fn thread_counts_follow_every_capture() {
+    let shared = std::env::var("SCAPKIT_SHARED").map_or_else(
+        |_| std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        std::path::PathBuf::from,
+    );
+    let dir = shared.join("captures");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: thread counts on the shared captures (../shared not found)");
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "scap"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for path in files {
+        let cap = Capture::open(&path).unwrap();
+        let mut state = State::default();
+        // Counts only ever drift, so a check now and then (and at the end) finds a slip.
+        for (n, rec) in cap.records().enumerate() {
+            let Ok(rec) = rec else { break };
+            match rec {
+                Record::Section(_) => state = State::default(),
+                Record::Meta(b) => state.load_meta(&b),
+                Record::Event(ev) => {
+                    state.parse(&ev);
+                }
+                _ => {}
+            }
+            state.check_pid_hint();
+            if n % 64 == 0 {
+                state.check_thread_counts();
+            }
+        }
+        state.check_thread_counts();
+    }
+}
+
+#[test]
+fn addresses_print_as_display_does() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for a in [0u8, 1, 9, 10, 99, 100, 127, 199, 200, 255] {
+        for b in [0u8, 7, 42, 168, 255] {
+            ips.push(IpAddr::V4(Ipv4Addr::new(a, b, 255 - b, a / 2)));
+        }
+    }
+    ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    ips.push(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    ips.push(IpAddr::V6(Ipv6Addr::new(
+        0x2001, 0xdb8, 0, 0, 0, 0xff00, 0x42, 0x8329,
+    )));
+    for ip in ips {
+        for port in [0u16, 1, 9, 10, 80, 443, 999, 1000, 8080, 9999, 10000, 65535] {
+            let mut out = b"x".to_vec();
+            super::push_addr(&mut out, ip, port);
+            assert_eq!(out, format!("x{ip}:{port}").into_bytes());
+        }
+    }
+}
