@@ -87,6 +87,8 @@ enum ExitKind {
     /// setgid, setresgid.
     Setgid,
     Setsid,
+    /// capset: the thread's capability sets.
+    Capset,
 }
 
 impl ExitKind {
@@ -95,7 +97,7 @@ impl ExitKind {
         use ExitKind as K;
         matches!(
             self,
-            K::Close | K::Chdir | K::Fchdir | K::Setuid | K::Setgid | K::Setsid
+            K::Close | K::Chdir | K::Fchdir | K::Setuid | K::Setgid | K::Setsid | K::Capset
         )
     }
 
@@ -115,6 +117,7 @@ impl ExitKind {
                 | K::Pidfd
                 | K::Close
                 | K::Setsid
+                | K::Capset
         )
     }
 
@@ -150,6 +153,7 @@ impl ExitKind {
             "setuid" | "setresuid" => K::Setuid,
             "setgid" | "setresgid" => K::Setgid,
             "setsid" => K::Setsid,
+            "capset" => K::Capset,
             _ => K::None,
         }
     }
@@ -952,6 +956,12 @@ fn exit_event(state: &mut State, x: &Exit<'_>, kind: ExitKind, tid: i64) {
                 t.sid = sid;
             }
         }
+        K::Capset => {
+            // The exit carries the sets now in force (libsinsp's parse_capset_exit).
+            if let (Some(_), Some(t)) = (res.filter(|r| *r >= 0), state.threads.get_mut(&tid)) {
+                set_caps(&mut t.exe_info, x);
+            }
+        }
         _ => {}
     }
 }
@@ -1365,7 +1375,7 @@ fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     t.refresh_text();
 }
 
-/// The `cap_*` parameters of an execve exit, where the event has them.
+/// The `cap_*` parameters of an execve or capset exit, where the event has them.
 fn set_caps(e: &mut super::ExeInfo, x: &Exit<'_>) {
     if let Some(v) = x.uint(Key::CapInheritable) {
         e.cap_inheritable = v;

@@ -326,3 +326,51 @@ fn addresses_print_as_display_does() {
         }
     }
 }
+
+#[test]
+fn capset_sets_the_thread_capabilities() {
+    let clone_x = code_of("PPME_SYSCALL_CLONE_20_X");
+    let capset_x = code_of("PPME_SYSCALL_CAPSET_X");
+    let capset = |ts: u64, res: i64, permitted: u64| {
+        event_block(
+            capset_x,
+            300,
+            ts,
+            &[
+                ("res", P::I64(res)),
+                ("cap_inheritable", P::U64(0)),
+                ("cap_permitted", P::U64(permitted)),
+                ("cap_effective", P::U64(permitted & 0xff)),
+            ],
+        )
+    };
+    let cap = capture(&[
+        event_block(
+            clone_x,
+            300,
+            1,
+            &[
+                ("res", P::I64(0)),
+                ("exe", P::Str("sh")),
+                ("tid", P::I64(300)),
+                ("pid", P::I64(300)),
+                ("ptid", P::I64(1)),
+                ("comm", P::Str("sh")),
+            ],
+        ),
+        capset(2, 0, 0x3ff),
+        // A failed capset changes nothing.
+        capset(3, -1, 0x1),
+    ]);
+    run(&cap, |n, s| {
+        let e = &s.thread(300).unwrap().exe_info;
+        match n {
+            1 | 2 => {
+                assert_eq!(e.cap_permitted, 0x3ff, "event {n}");
+                assert_eq!(e.cap_effective, 0xff, "event {n}");
+                assert_eq!(e.cap_inheritable, 0, "event {n}");
+            }
+            _ => {}
+        }
+    });
+}
