@@ -77,6 +77,13 @@ impl<'a> Cursor<'a> {
         self.read_bytes(n).map(|_| ())
     }
 
+    /// Consume up to `rest`, a tail of [`Cursor::rest`]: a loop that walked the bytes on its
+    /// own catches up in one step.
+    #[inline]
+    pub(crate) fn skip_to(&mut self, rest: &[u8]) {
+        self.pos = self.data.len().saturating_sub(rest.len()).max(self.pos);
+    }
+
     /// Split off the next `n` bytes as their own cursor (keeping absolute offsets).
     #[inline]
     pub(crate) fn split(&mut self, n: usize) -> Result<Cursor<'a>> {

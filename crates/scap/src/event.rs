@@ -97,7 +97,11 @@ impl<'a> Event<'a> {
             start,
             block_type: block.block_type(),
         };
-        Event::from_parts(cur.rest(), v2, cpu, dump_flags, place)
+        if v2 {
+            Event::from_parts::<true>(cur.rest(), cpu, dump_flags, place)
+        } else {
+            Event::from_parts::<false>(cur.rest(), cpu, dump_flags, place)
+        }
     }
 
     /// The event block at the start of `data` (at absolute offset `offset`) and its length,
@@ -106,36 +110,52 @@ impl<'a> Event<'a> {
     /// the general path then reads or reports exactly.
     #[inline]
     pub(crate) fn next_in(data: &'a [u8], offset: u64) -> Option<(Event<'a>, usize)> {
-        use crate::block::{id, BLOCK_OVERHEAD};
-        let block_type = le::u32_at(data, 0);
-        let (v2, flags) = match block_type {
-            id::EV_V2 => (true, false),
-            id::EV => (false, false),
-            id::EVF_V2 => (true, true),
-            id::EVF => (false, true),
-            _ => return None,
-        };
-        let len = le::u32_at(data, 4) as usize;
-        if len < BLOCK_OVERHEAD
-            || len > data.len()
-            || len - BLOCK_OVERHEAD + 4 > MAX_NON_LARGE_BLOCK
+        use crate::block::id;
+        let (&[t0, t1, t2, t3, l0, l1, l2, l3], _) = data.split_first_chunk()?;
+        let block_type = u32::from_le_bytes([t0, t1, t2, t3]);
+        let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+        let block = data.get(..len)?;
+        // Each id gets its own copy of the decoder, with the decisions the id makes folded in.
+        let ev = match block_type {
+            id::EV_V2 => Event::from_plain_block::<true, false>(block, offset, block_type),
+            id::EV => Event::from_plain_block::<false, false>(block, offset, block_type),
+            id::EVF_V2 => Event::from_plain_block::<true, true>(block, offset, block_type),
+            id::EVF => Event::from_plain_block::<false, true>(block, offset, block_type),
+            _ => None,
+        }?;
+        Some((ev, len))
+    }
+
+    /// The event in `block`, the whole of one plain event block (header to trailer) whose id
+    /// is `block_type`, one of the four plain ids, whose shape `V2` and `FLAGS` give. `None`
+    /// unless it frames and validates. Specialised on the shape, so that a loop over blocks
+    /// of one id pays for no decision the id already made.
+    #[inline(always)]
+    pub(crate) fn from_plain_block<const V2: bool, const FLAGS: bool>(
+        block: &'a [u8],
+        offset: u64,
+        block_type: u32,
+    ) -> Option<Event<'a>> {
+        use crate::block::BLOCK_OVERHEAD;
+        let at = if FLAGS { 6 } else { 2 };
+        let header_len = if V2 { HEADER_LEN } else { HEADER_V1_LEN };
+        // Every way this can fail gives `None`: one range check up front (room for the
+        // framing, cpu, flags and event header; at most 64 KiB of body) covers them all.
+        let len = block.len();
+        if len < BLOCK_OVERHEAD + at + header_len || len - BLOCK_OVERHEAD + 4 > MAX_NON_LARGE_BLOCK
         {
             return None;
         }
-        let body = data.get(8..len - 4)?;
-        let cpu = le::u16_at(body, 0);
-        let (dump_flags, at) = if flags {
-            (le::u32_at(body, 2), 6)
-        } else {
-            (0, 2)
-        };
+        let body = block.get(8..len - 4)?;
+        let (head, event) = body.split_at_checked(at)?;
+        let cpu = le::u16_at(head, 0);
+        let dump_flags = if FLAGS { le::u32_at(head, 2) } else { 0 };
         let place = Place {
             offset: FileOffset(offset),
             start: offset + 8 + at as u64,
             block_type,
         };
-        let ev = Event::from_parts(body.get(at..)?, v2, cpu, dump_flags, place).ok()?;
-        Some((ev, len))
+        Event::from_parts::<V2>(event, cpu, dump_flags, place).ok()
     }
 
     /// An event from its bytes in the v2 layout (26-byte header, length array, parameters),
@@ -155,33 +175,28 @@ impl<'a> Event<'a> {
             start: 0,
             block_type,
         };
-        Event::from_parts(bytes, true, cpu, dump_flags, place).map_err(|e| e.in_block(block_type))
+        Event::from_parts::<true>(bytes, cpu, dump_flags, place).map_err(|e| e.in_block(block_type))
     }
 
-    #[inline]
-    fn from_parts(
+    /// The event at the start of `body` (`V2`: 26-byte header; else 22), validated.
+    #[inline(always)]
+    fn from_parts<const V2: bool>(
         body: &'a [u8],
-        v2: bool,
         cpu: u16,
         dump_flags: u32,
         place: Place,
     ) -> Result<Event<'a>> {
         let start = place.start;
-        let header_len = if v2 { HEADER_LEN } else { HEADER_V1_LEN };
+        let header_len = if V2 { HEADER_LEN } else { HEADER_V1_LEN };
         if body.len() < header_len {
             return Err(Error::eof(start, header_len - body.len()));
         }
         let stored_len = le::u32_at(body, 16);
         let ty = le::u16_at(body, 20);
         let mut len = usize::try_from(stored_len).unwrap_or(usize::MAX);
-        if !v2
-            && matches!(
-                ty,
-                table::code::NOTIFICATION_E | table::code::INFRASTRUCTURE_EVENT_E
-            )
-        {
-            // Old writers stored a length 3 bytes too long for these two types (libscap fix-up).
-            len = len.saturating_sub(3);
+        let v1_shape = if V2 { 0 } else { v1_shape(ty) };
+        if v1_shape & V1_FIXUP != 0 {
+            len = v1_fixup(len);
         }
         if len < header_len {
             return Err(Error::corrupt(
@@ -189,14 +204,12 @@ impl<'a> Event<'a> {
                 start + 16,
             ));
         }
-        if len > body.len() {
+        let Some(raw) = body.get(..len) else {
             return Err(Error::eof(start, len - body.len()));
-        }
-        let raw = body.get(..len).unwrap_or_default();
-        let info = table::CURRENT.event(ty);
-        let (nparams, width) = if v2 {
+        };
+        let (nparams, width) = if V2 {
             let nparams = le::u32_at(body, 22);
-            let width = match info {
+            let width = match table::CURRENT.event(ty) {
                 Some(i) => i.len_width(),
                 None => guess_width(raw, nparams),
             };
@@ -204,7 +217,7 @@ impl<'a> Event<'a> {
                 .map_err(|what| Error::corrupt(what, start))?;
             (nparams, width)
         } else {
-            let max = info.map_or(MAX_PARAMS, |i| i.params.len());
+            let max = usize::from(v1_shape & !V1_FIXUP);
             let n = infer_v1_nparams(raw, max).ok_or_else(|| {
                 Error::corrupt("v1 event: no parameter count fits its length", start)
             })?;
@@ -393,6 +406,54 @@ fn check_lengths(
     Ok(())
 }
 
+/// Codes with an entry in [`V1_SHAPES`]; the others are unknown to the table.
+const V1_CODES: usize = 512;
+/// In a [`V1_SHAPES`] entry: the stored length is 3 bytes too long.
+const V1_FIXUP: u8 = 0x80;
+
+/// How a v1 event of each code is read, worked out from the current table when the crate is
+/// built: the most parameters it may have ([`MAX_PARAMS`] for codes the table does not know),
+/// and [`V1_FIXUP`] for `NOTIFICATION_E` and `INFRASTRUCTURE_EVENT_E`. One byte, so that
+/// the reader's loop looks nothing up in the table itself.
+static V1_SHAPES: [u8; V1_CODES] = v1_shapes();
+
+const fn v1_shapes() -> [u8; V1_CODES] {
+    let mut shapes = [MAX_PARAMS as u8; V1_CODES];
+    let mut slots: &mut [u8] = &mut shapes;
+    let mut events: &[EventInfo] = table::CURRENT.events;
+    let mut code = 0;
+    while let [slot, more_slots @ ..] = slots {
+        if let [info, more_events @ ..] = events {
+            // Checked while building: a count this large could not share a byte with the flag.
+            assert!(info.params.len() <= MAX_PARAMS);
+            *slot = info.params.len() as u8;
+            events = more_events;
+        }
+        if code == table::code::NOTIFICATION_E || code == table::code::INFRASTRUCTURE_EVENT_E {
+            *slot |= V1_FIXUP;
+        }
+        slots = more_slots;
+        code += 1;
+    }
+    shapes
+}
+
+/// Old writers stored a length 3 bytes too long for the two [`V1_FIXUP`] types (libscap's
+/// fix-up). Rare: out of line, so that the common case is one branch.
+#[cold]
+fn v1_fixup(len: usize) -> usize {
+    len.saturating_sub(3)
+}
+
+/// The [`V1_SHAPES`] entry of `ty`.
+#[inline(always)]
+fn v1_shape(ty: u16) -> u8 {
+    V1_SHAPES
+        .get(usize::from(ty))
+        .copied()
+        .unwrap_or(MAX_PARAMS as u8)
+}
+
 /// Width for a type the table does not know: u16 unless only u32 is consistent.
 fn guess_width(raw: &[u8], nparams: u32) -> usize {
     if check_lengths(raw, HEADER_LEN, nparams, 2).is_ok() {
@@ -417,15 +478,37 @@ fn infer_v1_nparams(raw: &[u8], max: usize) -> Option<u32> {
     let lens = raw.get(HEADER_V1_LEN..).unwrap_or_default();
     // A length past the event's end would leave `size` above `len` anyway: stopping where the
     // bytes end gives the same answer.
-    for (n, l) in lens.chunks_exact(2).take(max).enumerate() {
+    let lens = lens.get(..max.saturating_mul(2)).unwrap_or(lens);
+    let mut n = 0u32;
+    for l in lens.chunks_exact(2) {
         let l = <[u8; 2]>::try_from(l).map_or(0, u16::from_le_bytes);
         size += 2 + usize::from(l);
-        if size == len {
-            return u32::try_from(n + 1).ok();
-        }
-        if size > len {
-            return None;
+        // At most one per two bytes of the event: cannot overflow.
+        n += 1;
+        if size >= len {
+            return (size == len).then_some(n);
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_shapes_follow_the_table() {
+        for code in 0..=u16::MAX {
+            let max = table::CURRENT
+                .event(code)
+                .map_or(MAX_PARAMS, |i| i.params.len());
+            let fixup = matches!(
+                code,
+                table::code::NOTIFICATION_E | table::code::INFRASTRUCTURE_EVENT_E
+            );
+            let shape = v1_shape(code);
+            assert_eq!(usize::from(shape & !V1_FIXUP), max, "code {code}");
+            assert_eq!(shape & V1_FIXUP != 0, fixup, "code {code}");
+        }
+    }
 }

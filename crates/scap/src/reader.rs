@@ -1,7 +1,9 @@
 //! Walking a capture: section headers, metadata blocks, events.
 
+use std::ops::ControlFlow;
+
 use crate::block::{self, id, Block, BlockKind, BYTE_ORDER_MAGIC};
-use crate::cursor::Cursor;
+use crate::cursor::{le, Cursor};
 use crate::error::{Error, ErrorKind, FileOffset, Result};
 use crate::event::Event;
 
@@ -131,12 +133,50 @@ impl<'a> Records<'a> {
     /// events only briefly.
     #[inline]
     pub fn next_plain_event(&mut self) -> Option<Event<'a>> {
-        if !self.started || self.done {
-            return None;
+        match self.try_for_each_plain_event(ControlFlow::Break) {
+            ControlFlow::Break(ev) => Some(ev),
+            ControlFlow::Continue(()) => None,
         }
-        let (ev, len) = Event::next_in(self.cur.rest(), self.cur.offset())?;
-        self.cur.skip(len).ok()?;
-        Some(ev)
+    }
+
+    /// Hands `f`, one by one, the events [`Records::next_plain_event`] would return, until
+    /// `f` breaks (its value comes back; the event it was given is consumed) or the next
+    /// record is not an ordinary event block that validates (`Continue`: nothing of that
+    /// record consumed, so [`Iterator::next`] reads or reports it). Every event is validated
+    /// as [`Iterator::next`] would; the loop just stays in one place, the cheapest way
+    /// through the long runs of events a consumer mostly only glances at.
+    #[inline]
+    pub fn try_for_each_plain_event<B>(
+        &mut self,
+        mut f: impl FnMut(Event<'a>) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        if !self.started || self.done {
+            return ControlFlow::Continue(());
+        }
+        let start = self.cur.rest();
+        let mut run = PlainRun {
+            rest: start,
+            // Offsets follow from what is left: the end's offset minus the bytes after.
+            end: self.cur.offset() + start.len() as u64,
+        };
+        let flow = loop {
+            // One loop per block id, so a run of blocks of one id (the usual case) pays
+            // for none of the decisions the id settles.
+            let step = match le::u32_at(run.rest, 0) {
+                id::EV => run.same_id::<false, false, B>(id::EV, &mut f),
+                id::EV_V2 => run.same_id::<true, false, B>(id::EV_V2, &mut f),
+                id::EVF => run.same_id::<false, true, B>(id::EVF, &mut f),
+                id::EVF_V2 => run.same_id::<true, true, B>(id::EVF_V2, &mut f),
+                _ => break ControlFlow::Continue(()),
+            };
+            match step {
+                Step::OtherId => {}
+                Step::Stop => break ControlFlow::Continue(()),
+                Step::Break(b) => break ControlFlow::Break(b),
+            }
+        };
+        self.cur.skip_to(run.rest);
+        flow
     }
 
     fn next_record(&mut self) -> Result<Option<Record<'a>>> {
@@ -167,6 +207,55 @@ impl<'a> Records<'a> {
                 Record::Meta(block)
             }
         }))
+    }
+}
+
+/// The bytes a run of plain event blocks has not reached yet.
+struct PlainRun<'a> {
+    rest: &'a [u8],
+    /// Absolute offset of the end of `rest`.
+    end: u64,
+}
+
+/// Why [`PlainRun::same_id`] returned.
+enum Step<B> {
+    /// The next block has another id.
+    OtherId,
+    /// The next block does not frame or validate as a plain event (or the bytes end).
+    Stop,
+    /// The consumer broke out.
+    Break(B),
+}
+
+impl<'a> PlainRun<'a> {
+    /// Hands `f` the events of the blocks of id `block_type` (of shape `V2`, `FLAGS`) that
+    /// come next, consuming each one handed over.
+    #[inline(always)]
+    fn same_id<const V2: bool, const FLAGS: bool, B>(
+        &mut self,
+        block_type: u32,
+        f: &mut impl FnMut(Event<'a>) -> ControlFlow<B>,
+    ) -> Step<B> {
+        loop {
+            let Some((&[t0, t1, t2, t3, l0, l1, l2, l3], _)) = self.rest.split_first_chunk() else {
+                return Step::Stop;
+            };
+            if u32::from_le_bytes([t0, t1, t2, t3]) != block_type {
+                return Step::OtherId;
+            }
+            let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+            let Some((block, rest)) = self.rest.split_at_checked(len) else {
+                return Step::Stop;
+            };
+            let offset = self.end - self.rest.len() as u64;
+            let Some(ev) = Event::from_plain_block::<V2, FLAGS>(block, offset, block_type) else {
+                return Step::Stop;
+            };
+            self.rest = rest;
+            if let ControlFlow::Break(b) = f(ev) {
+                return Step::Break(b);
+            }
+        }
     }
 }
 

@@ -146,3 +146,167 @@ fn truncated_event_reports_offset_and_block() {
     assert_eq!(err.block_type(), Some(0x216));
     assert!(err.to_string().contains(&format!("0x{cut:x}")), "{err}");
 }
+
+/// An event block of id `block_type` (one of the four plain ids) for code `ty`: v1 (22-byte
+/// header) unless the id is a v2 one, with a dump-flags word for the flagged ids.
+fn plain_event(block_type: u32, ts: u64, ty: u16, params: &[&[u8]]) -> Vec<u8> {
+    let v2 = matches!(block_type, 0x216 | 0x217);
+    let header = if v2 { 26 } else { 22 };
+    let len = header + 2 * params.len() + params.iter().map(|p| p.len()).sum::<usize>();
+    let mut body = 3u16.to_le_bytes().to_vec();
+    if matches!(block_type, 0x208 | 0x217) {
+        body.extend_from_slice(&1u32.to_le_bytes());
+    }
+    body.extend_from_slice(&ts.to_le_bytes());
+    body.extend_from_slice(&77u64.to_le_bytes());
+    body.extend_from_slice(&(len as u32).to_le_bytes());
+    body.extend_from_slice(&ty.to_le_bytes());
+    if v2 {
+        body.extend_from_slice(&(params.len() as u32).to_le_bytes());
+    }
+    for p in params {
+        body.extend_from_slice(&(p.len() as u16).to_le_bytes());
+    }
+    for p in params {
+        body.extend_from_slice(p);
+    }
+    block(block_type, &body)
+}
+
+/// Every record of `data` as text, read one by one with `Iterator::next`.
+fn by_next(data: &[u8]) -> Vec<String> {
+    let cap = Capture::from_vec(data.to_vec());
+    cap.records().map(|r| describe(&r)).collect()
+}
+
+/// The same, reading runs of plain events with `try_for_each_plain_event` (breaking out
+/// after every `every`th event) and everything else with `Iterator::next`.
+fn by_runs(data: &[u8], every: usize) -> Vec<String> {
+    use std::ops::ControlFlow;
+    let cap = Capture::from_vec(data.to_vec());
+    let mut records = cap.records();
+    let mut out = Vec::new();
+    loop {
+        let mut n = 0;
+        let flow = records.try_for_each_plain_event(|ev| {
+            out.push(describe(&Ok(Record::Event(ev))));
+            n += 1;
+            if n == every {
+                ControlFlow::Break(n)
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if flow.is_break() {
+            continue;
+        }
+        match records.next() {
+            Some(r) => out.push(describe(&r)),
+            None => return out,
+        }
+    }
+}
+
+fn describe(r: &scap::Result<Record<'_>>) -> String {
+    match r {
+        Ok(Record::Section(s)) => format!("S@{}", s.offset.0),
+        Ok(Record::Meta(b)) => format!("M@{}", b.offset().0),
+        Ok(Record::Unknown(b)) => format!("U@{}", b.offset().0),
+        Ok(Record::Event(e)) => format!(
+            "E@{} {:x} ts{} tid{} ty{} cpu{} f{} n{} {:?}",
+            e.offset().0,
+            e.block_type(),
+            e.ts(),
+            e.tid(),
+            e.event_type(),
+            e.cpu(),
+            e.dump_flags(),
+            e.nparams(),
+            e.params().collect::<Vec<_>>()
+        ),
+        Err(e) => format!("err {e}"),
+    }
+}
+
+/// Plain events of the four ids, runs broken by other blocks and by changes of id.
+fn mixed_capture() -> Vec<u8> {
+    let p = 7i64.to_le_bytes();
+    let mut data = shb(&[]);
+    data.extend(plain_event(0x204, 1, 5, &[&p, &[1, 2]])); // v1 close exit
+    data.extend(plain_event(0x204, 2, 4, &[&p])); // v1 close enter
+    data.extend(plain_event(0x204, 3, 5, &[&p])); // v1, fewer params than the table
+    data.extend(block(0x206, &[]));
+    data.extend(plain_event(0x216, 4, 5, &[&p, &p]));
+    data.extend(plain_event(0x208, 5, 4, &[&p]));
+    data.extend(plain_event(0x217, 6, 5, &[&p, &[9]]));
+    data.extend(block(0x7777, &[1, 2, 3]));
+    data.extend(plain_event(0x204, 7, 0x999, &[])); // a code the table does not know
+    data.extend(plain_event(0x204, 8, 4, &[&p]));
+    data
+}
+
+#[test]
+fn plain_event_runs_match_the_iterator() {
+    let data = mixed_capture();
+    let want = by_next(&data);
+    assert_eq!(want.len(), 11, "{want:#?}");
+    assert!(want.iter().all(|r| !r.starts_with("err")), "{want:#?}");
+    for every in [1, 2, 3, usize::MAX] {
+        assert_eq!(by_runs(&data, every), want, "breaking every {every}");
+    }
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/sample.scap"
+    ))
+    .unwrap();
+    assert_eq!(by_runs(&sample, usize::MAX), by_next(&sample));
+}
+
+#[test]
+fn plain_event_runs_leave_damage_to_the_iterator() {
+    let data = mixed_capture();
+    // Cut anywhere: the complete records, then the same error at the same offset.
+    for cut in 0..data.len() {
+        let cut = &data[..cut];
+        assert_eq!(
+            by_runs(cut, usize::MAX),
+            by_next(cut),
+            "cut at {}",
+            cut.len()
+        );
+    }
+    // Each 32-bit word of an event block set to values that break it in different ways.
+    let first_event = shb(&[]).len();
+    for at in (first_event..data.len() - 4).step_by(2) {
+        for value in [0u32, 3, 12, 22, 0xFFFF, 0x1_0008, u32::MAX] {
+            let mut bad = data.clone();
+            bad[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            let want = by_next(&bad);
+            assert_eq!(by_runs(&bad, usize::MAX), want, "{value:#x} at {at}");
+        }
+    }
+    // A v1 event whose lengths fit no parameter count is an error, not a skipped event.
+    let mut bad = shb(&[]);
+    // Block header, cpu, then the event header's ts and tid come before its length.
+    let len_at = bad.len() + 8 + 2 + 16;
+    bad.extend(plain_event(0x204, 1, 4, &[&[1, 2, 3]]));
+    let stored = u32::from_le_bytes(bad[len_at..len_at + 4].try_into().unwrap());
+    bad[len_at..len_at + 4].copy_from_slice(&(stored - 1).to_le_bytes());
+    let got = by_runs(&bad, usize::MAX);
+    assert_eq!(got, by_next(&bad));
+    assert!(got[1].contains("no parameter count fits"), "{got:#?}");
+}
+
+#[test]
+fn plain_event_runs_start_after_the_section_header() {
+    use std::ops::ControlFlow;
+    // An event block first is not a capture: the run hands over nothing.
+    let mut data = plain_event(0x204, 1, 4, &[&[0; 8]]);
+    data.extend(shb(&[]));
+    let cap = Capture::from_vec(data);
+    let mut records = cap.records();
+    let flow: ControlFlow<()> = records.try_for_each_plain_event(|_| ControlFlow::Break(()));
+    assert!(flow.is_continue());
+    let err = records.next().unwrap().unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotScap);
+}

@@ -20,11 +20,24 @@ const IN_FLIGHT: usize = 4;
 /// Below this size an input is read on the session thread: a thread is not worth it.
 const MIN_THREADED: usize = 1 << 20;
 
+/// Items filled at a time when an input is read on the session thread.
+const DIRECT: usize = 64;
+
 /// One batch and the input position after its last record.
 type Batch<'c> = (VecDeque<Item<'c>>, u64);
 
-/// The records of one input, read here or by a decoder thread.
-pub(super) enum Source<'c> {
+/// The records of one input, read here or by a decoder thread, handed out from a buffer
+/// either way.
+pub(super) struct Source<'c> {
+    /// Items not yet handed out.
+    cur: VecDeque<Item<'c>>,
+    /// Input position after the last item read into `cur`.
+    pos: u64,
+    origin: Origin<'c>,
+}
+
+/// Where a [`Source`]'s items come from.
+enum Origin<'c> {
     /// Decoded on the calling thread.
     Direct(Thin<'c>),
     /// Decoded by a scoped thread.
@@ -32,8 +45,6 @@ pub(super) enum Source<'c> {
         rx: Receiver<Batch<'c>>,
         /// Emptied batches go back to the decoder for reuse.
         back: SyncSender<VecDeque<Item<'c>>>,
-        cur: VecDeque<Item<'c>>,
-        pos: u64,
     },
 }
 
@@ -51,9 +62,18 @@ impl<'c> Source<'c> {
         let records = Thin::new(capture.records(), plan);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         if cores < 2 || capture.data().len() < MIN_THREADED {
-            return Source::Direct(records);
+            return Source::direct(records);
         }
         Source::threaded(scope, records)
+    }
+
+    /// `records` decoded on the calling thread, as they are asked for.
+    pub(super) fn direct(records: Thin<'c>) -> Source<'c> {
+        Source {
+            cur: VecDeque::new(),
+            pos: 0,
+            origin: Origin::Direct(records),
+        }
     }
 
     /// `records` decoded on a thread of `scope`.
@@ -68,35 +88,23 @@ impl<'c> Source<'c> {
                 .try_recv()
                 .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
             batch.clear();
-            let mut last = false;
-            while batch.len() < BATCH {
-                match records.next() {
-                    Some(item) => batch.push_back(item),
-                    None => {
-                        last = true;
-                        break;
-                    }
-                }
-            }
+            // One short of the batch: a run and the record ending it may come together.
+            let last = !records.fill(&mut batch, BATCH - 1);
             // The consumer stopped early: nothing more to do.
             if tx.send((batch, records.position())).is_err() || last {
                 return;
             }
         });
-        Source::Threaded {
-            rx,
-            back,
+        Source {
             cur: VecDeque::new(),
             pos: 0,
+            origin: Origin::Threaded { rx, back },
         }
     }
 
-    /// Offset of the next block to read (at batch granularity when threaded).
+    /// Offset of the next block to read (at the granularity of the buffer).
     pub(super) fn position(&self) -> u64 {
-        match self {
-            Source::Direct(r) => r.position(),
-            Source::Threaded { pos, .. } => *pos,
-        }
+        self.pos
     }
 }
 
@@ -106,10 +114,8 @@ impl<'c> Iterator for Source<'c> {
     #[inline]
     fn next(&mut self) -> Option<Item<'c>> {
         // The common case stays small enough to inline into the session loop.
-        if let Source::Threaded { cur, .. } = self {
-            if let Some(item) = cur.pop_front() {
-                return Some(item);
-            }
+        if let Some(item) = self.cur.pop_front() {
+            return Some(item);
         }
         self.next_slow()
     }
@@ -118,18 +124,27 @@ impl<'c> Iterator for Source<'c> {
 impl<'c> Source<'c> {
     #[inline(never)]
     fn next_slow(&mut self) -> Option<Item<'c>> {
-        match self {
-            Source::Direct(r) => r.next(),
-            Source::Threaded { rx, back, cur, pos } => loop {
-                if let Some(item) = cur.pop_front() {
-                    return Some(item);
+        let Source { cur, pos, origin } = self;
+        loop {
+            if let Some(item) = cur.pop_front() {
+                return Some(item);
+            }
+            match origin {
+                Origin::Direct(records) => {
+                    let more = records.fill(cur, DIRECT);
+                    *pos = records.position();
+                    if !more && cur.is_empty() {
+                        return None;
+                    }
                 }
-                // A full return channel only means the decoder has spares already.
-                let _ = back.try_send(std::mem::take(cur));
-                let (batch, at) = rx.recv().ok()?;
-                *cur = batch;
-                *pos = at;
-            },
+                Origin::Threaded { rx, back } => {
+                    // A full return channel only means the decoder has spares already.
+                    let _ = back.try_send(std::mem::take(cur));
+                    let (batch, at) = rx.recv().ok()?;
+                    *cur = batch;
+                    *pos = at;
+                }
+            }
         }
     }
 }
@@ -158,7 +173,7 @@ mod tests {
 
     fn same_records(data: Vec<u8>) {
         let cap: &'static Capture = Box::leak(Box::new(Capture::from_vec(data)));
-        let direct = trace(Thin::new(cap.records(), None));
+        let direct = trace(Source::direct(Thin::new(cap.records(), None)));
         let threaded =
             std::thread::scope(|s| trace(Source::threaded(s, Thin::new(cap.records(), None))));
         assert_eq!(direct, threaded);

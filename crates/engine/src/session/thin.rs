@@ -7,6 +7,9 @@
 //! [`State::touch`](crate::state::State::touch)). The session then handles a fraction of the
 //! events, and the hand-over between threads shrinks with them.
 
+use std::collections::VecDeque;
+use std::ops::ControlFlow;
+
 use scap::table;
 use scap::{Record, Records};
 
@@ -14,16 +17,35 @@ use crate::state;
 
 /// Codes kept as they are: the sink may want them, or the state must parse them.
 const KEEP: u8 = 0;
+/// Generic events (codes 0 and 1) whose syscall id decides (see [`Plan::generic`]); never a
+/// touch bit.
+const GENERIC: u8 = 0x80;
+/// Codes the plan may leave out (the event table has fewer); a constant bound keeps the
+/// lookup cheap, and codes beyond it are kept, which is always correct.
+const CODES: usize = 512;
 
 /// Per event code: [`KEEP`] or the touch bits standing for a left-out event.
 #[derive(Debug, Clone)]
 pub(super) struct Plan {
-    class: Vec<u8>,
+    /// By code; codes beyond the event table are kept (unknown events pass through untouched).
+    class: Box<[u8; CODES]>,
     /// Touches are only needed when state is kept at all.
     touches: bool,
     /// When generic events (codes 0 and 1) are kept only because the sink may want some:
-    /// the syscall ids it may want, and the touch bits standing for the others.
-    generic: Option<(Vec<bool>, [u8; 2])>,
+    /// the syscall ids it may want, the touch bits standing for the others, and the class of
+    /// codes 0 and 1 otherwise.
+    generic: Option<Generic>,
+}
+
+/// How generic events are left out: by syscall id.
+#[derive(Debug, Clone)]
+struct Generic {
+    /// By syscall id: may the sink want it.
+    ids: Vec<bool>,
+    /// For codes 0 and 1: the touch bits standing for an event left out.
+    effects: [u8; 2],
+    /// For codes 0 and 1: the class when the id decides nothing (wanted, or absent).
+    class: [u8; 2],
 }
 
 impl Plan {
@@ -50,19 +72,18 @@ impl Plan {
             }
             effect(ty)
         };
-        let class = (0..len)
-            .map(|c| {
-                let Ok(ty) = u16::try_from(c) else {
-                    return KEEP;
-                };
-                // An enter and its exit go together: the exit's parser and evt.latency read
-                // the enter, and a repeated exit matches the enter it follows.
-                match (base(ty), base(ty ^ 1)) {
-                    (Some(a), Some(_)) => a,
-                    _ => KEEP,
-                }
-            })
-            .collect();
+        let mut class = Box::new([KEEP; CODES]);
+        for (c, slot) in class.iter_mut().enumerate().take(len) {
+            let Ok(ty) = u16::try_from(c) else {
+                break;
+            };
+            // An enter and its exit go together: the exit's parser and evt.latency read
+            // the enter, and a repeated exit matches the enter it follows.
+            *slot = match (base(ty), base(ty ^ 1)) {
+                (Some(a), Some(_)) => a,
+                _ => KEEP,
+            };
+        }
         // Generic events change no state: if the sink wants them, it may still want only
         // those of some syscalls (an enter and its exit carry the same id).
         let generic = match (effect(0), effect(1)) {
@@ -70,7 +91,16 @@ impl Plan {
                 let ids: Vec<bool> = (0..crate::filter::EVENT_CODE_LIMIT)
                     .map(&wanted_syscall)
                     .collect();
-                (!ids.iter().all(|&w| w)).then_some((ids, [e0, e1]))
+                (!ids.iter().all(|&w| w)).then(|| {
+                    let generic = Generic {
+                        ids,
+                        effects: [e0, e1],
+                        class: [class[0], class[1]],
+                    };
+                    class[0] = GENERIC;
+                    class[1] = GENERIC;
+                    generic
+                })
             }
             _ => None,
         };
@@ -86,26 +116,39 @@ impl Plan {
         self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
     }
 
-    #[inline]
+    /// [`KEEP`] or the touch bits standing for `ev` left out.
+    #[inline(always)]
     fn class(&self, ev: &scap::Event<'_>) -> u8 {
-        let ty = ev.event_type();
-        // Codes beyond the table are kept (unknown events pass through untouched).
-        let class = self.class.get(usize::from(ty)).copied().unwrap_or(KEEP);
-        match &self.generic {
-            Some((ids, effects)) if ty <= 1 => {
-                // The syscall id is the first parameter; without one, the event is kept.
-                let id = ev
-                    .param(0)
-                    .and_then(|b| <[u8; 2]>::try_from(b.get(..2)?).ok())
-                    .map(u16::from_le_bytes);
-                match id {
-                    Some(id) if !ids.get(usize::from(id)).copied().unwrap_or(true) => {
-                        effects.get(usize::from(ty)).copied().unwrap_or(KEEP)
-                    }
-                    _ => class,
-                }
+        let class = self
+            .class
+            .get(usize::from(ev.event_type()))
+            .copied()
+            .unwrap_or(KEEP);
+        if class == GENERIC {
+            // By value: the event is copied only on this rare path.
+            return self.generic_class(*ev);
+        }
+        class
+    }
+
+    /// [`Plan::class`] of a generic event, which its syscall id decides.
+    #[cold]
+    #[inline(never)]
+    fn generic_class(&self, ev: scap::Event<'_>) -> u8 {
+        let Some(generic) = &self.generic else {
+            return KEEP;
+        };
+        let at = usize::from(ev.event_type() & 1);
+        // The syscall id is the first parameter; without one, the event is kept.
+        let id = ev
+            .param(0)
+            .and_then(|b| <[u8; 2]>::try_from(b.get(..2)?).ok())
+            .map(u16::from_le_bytes);
+        match id {
+            Some(id) if !generic.ids.get(usize::from(id)).copied().unwrap_or(true) => {
+                generic.effects.get(at).copied().unwrap_or(KEEP)
             }
-            _ => class,
+            _ => generic.class.get(at).copied().unwrap_or(KEEP),
         }
     }
 }
@@ -132,6 +175,40 @@ pub(super) struct Skipped {
     pub(super) last_ts: u64,
 }
 
+impl Skipped {
+    /// No run (a count of 0): the decoder's state between runs.
+    const NONE: Skipped = Skipped {
+        count: 0,
+        first_ts: 0,
+        last_ts: 0,
+    };
+
+    /// One more left-out event, at `ts`.
+    #[inline(always)]
+    fn add(&mut self, ts: u64) {
+        self.count += 1;
+        self.last_ts = ts;
+        if self.count == 1 {
+            self.start(ts);
+        }
+    }
+
+    /// The first left-out event of a run was at `ts`.
+    #[cold]
+    fn start(&mut self, ts: u64) {
+        self.first_ts = ts;
+    }
+
+    /// Hands the run, if there is one, to `out`.
+    #[inline(always)]
+    fn flush<'c>(&mut self, out: &mut VecDeque<Item<'c>>) {
+        if self.count > 0 {
+            out.push_back(Item::Skipped(*self));
+            *self = Skipped::NONE;
+        }
+    }
+}
+
 /// Threads touched since their last kept event, so that a thread's run of left-out events
 /// costs one touch: direct-mapped on the tid, so a collision only costs a redundant touch.
 const SEEN: usize = 4096;
@@ -151,6 +228,10 @@ struct Seen {
 struct Touched {
     seen: Box<[Seen; SEEN]>,
     generation: u32,
+    /// The thread last looked up, and touch bits its entry surely holds (0: none known), so
+    /// that a thread's events in a row skip the table.
+    last_tid: u64,
+    last_effect: u8,
 }
 
 impl Touched {
@@ -163,6 +244,8 @@ impl Touched {
         Touched {
             seen: Box::new([empty; SEEN]),
             generation: 0,
+            last_tid: 0,
+            last_effect: 0,
         }
     }
 
@@ -172,28 +255,42 @@ impl Touched {
     }
 
     /// The touch to hand over for a left-out event of `tid`, unless one already covers it.
-    #[inline]
+    /// `effect` is never 0 ([`KEEP`]).
+    #[inline(always)]
     fn touch<'c>(&mut self, tid: u64, effect: u8) -> Option<Item<'c>> {
+        if tid == self.last_tid && effect & !self.last_effect == 0 {
+            return None;
+        }
+        self.touch_slot(tid, effect)
+    }
+
+    /// [`Touched::touch`] through the table.
+    #[inline]
+    fn touch_slot<'c>(&mut self, tid: u64, effect: u8) -> Option<Item<'c>> {
         let generation = self.generation;
         let seen = self.seen.get_mut(Self::slot(tid))?;
-        if seen.tid == tid && seen.generation == generation {
-            if seen.effect & effect == effect {
-                return None;
-            }
+        let touch = if seen.tid == tid && seen.generation == generation {
+            let touch = seen.effect & effect != effect;
             seen.effect |= effect;
+            touch
         } else {
             *seen = Seen {
                 tid,
                 effect,
                 generation,
             };
-        }
-        Some(Item::Touch { tid, effect })
+            true
+        };
+        // Only this entry's thread, a kept event or a reset can clear these bits again.
+        self.last_tid = tid;
+        self.last_effect = seen.effect;
+        touch.then_some(Item::Touch { tid, effect })
     }
 
     /// A kept event of `tid`: its next left-out event needs a touch again.
     #[inline]
     fn kept(&mut self, tid: u64) {
+        self.last_effect = 0;
         if let Some(seen) = self.seen.get_mut(Self::slot(tid)) {
             if seen.tid == tid {
                 seen.effect = 0;
@@ -203,6 +300,7 @@ impl Touched {
 
     /// A section or metadata block may re-create or drop any thread: forget every entry.
     fn reset(&mut self) {
+        self.last_effect = 0;
         // u32::MAX marks empty entries, so generations stay below it.
         self.generation = (self.generation + 1) % u32::MAX;
     }
@@ -213,10 +311,17 @@ impl Touched {
 #[derive(Debug)]
 pub(super) struct Thin<'c> {
     records: Records<'c>,
-    plan: Option<Plan>,
-    run: Option<Skipped>,
-    /// A record read while a run was pending: handed over after the run.
-    held: Option<scap::Result<Record<'c>>>,
+    /// `None`: every record as it is.
+    thinning: Option<Thinning>,
+}
+
+/// A plan and how far the decoder is in applying it: one place, so that the decoder's loop
+/// reaches all of it through one pointer.
+#[derive(Debug)]
+struct Thinning {
+    plan: Plan,
+    /// The left-out events not yet handed over ([`Skipped::NONE`] for none).
+    run: Skipped,
     touched: Touched,
 }
 
@@ -225,10 +330,11 @@ impl<'c> Thin<'c> {
     pub(super) fn new(records: Records<'c>, plan: Option<Plan>) -> Thin<'c> {
         Thin {
             records,
-            plan: plan.filter(|p| !p.keeps_all()),
-            run: None,
-            held: None,
-            touched: Touched::new(),
+            thinning: plan.filter(|p| !p.keeps_all()).map(|plan| Thinning {
+                plan,
+                run: Skipped::NONE,
+                touched: Touched::new(),
+            }),
         }
     }
 
@@ -236,68 +342,81 @@ impl<'c> Thin<'c> {
     pub(super) fn position(&self) -> u64 {
         self.records.position()
     }
+
+    /// Appends the next items to `out` until it holds `room` of them (one more when a run and
+    /// the record ending it come together), or the input ends: then false. One loop for a
+    /// whole batch, so that handing over a kept event costs no more than storing it.
+    pub(super) fn fill(&mut self, out: &mut VecDeque<Item<'c>>, room: usize) -> bool {
+        let records = &mut self.records;
+        let Some(t) = &mut self.thinning else {
+            while out.len() < room {
+                let Some(rec) = records.next() else {
+                    return false;
+                };
+                out.push_back(Item::Record(rec));
+            }
+            return true;
+        };
+        while out.len() < room {
+            // Inlined into the reader's loop: this runs for nearly every event.
+            let plain = records.try_for_each_plain_event(
+                #[inline(always)]
+                |ev| t.step(out, room, ev),
+            );
+            if plain.is_break() {
+                return true;
+            }
+            // Not a plain event: the general path reads it, or the error, or the end.
+            match records.next() {
+                None => {
+                    t.run.flush(out);
+                    return false;
+                }
+                Some(Ok(Record::Event(ev))) => {
+                    if t.step(out, room, ev).is_break() {
+                        return true;
+                    }
+                }
+                Some(rec) => {
+                    t.touched.reset();
+                    t.run.flush(out);
+                    out.push_back(Item::Record(rec));
+                }
+            }
+        }
+        true
+    }
 }
 
-impl<'c> Iterator for Thin<'c> {
-    type Item = Item<'c>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Item<'c>> {
-        let Thin {
-            records,
-            plan,
-            run,
-            held,
-            touched,
-        } = self;
-        if let Some(rec) = held.take() {
-            return Some(Item::Record(rec));
+impl Thinning {
+    /// One event: handed over to `out` (after the run it ends), or counted in the run and
+    /// touched unless a touch already covers it. Breaks once `out` holds `room` items.
+    #[inline(always)]
+    fn step<'c>(
+        &mut self,
+        out: &mut VecDeque<Item<'c>>,
+        room: usize,
+        ev: scap::Event<'c>,
+    ) -> ControlFlow<()> {
+        let class = self.plan.class(&ev);
+        if class == KEEP {
+            self.touched.kept(ev.tid());
+            self.run.flush(out);
+            out.push_back(Item::Record(Ok(Record::Event(ev))));
+        } else {
+            self.run.add(ev.ts());
+            if !self.plan.touches {
+                return ControlFlow::Continue(());
+            }
+            match self.touched.touch(ev.tid(), class) {
+                Some(t) => out.push_back(t),
+                None => return ControlFlow::Continue(()),
+            }
         }
-        let Some(plan) = plan else {
-            return records.next().map(Item::Record);
-        };
-        let rec = loop {
-            let ev = match records.next_plain_event() {
-                Some(ev) => ev,
-                None => match records.next() {
-                    None => return run.take().map(Item::Skipped),
-                    Some(Ok(Record::Event(ev))) => ev,
-                    Some(rec) => {
-                        touched.reset();
-                        break rec;
-                    }
-                },
-            };
-            let (tid, ts, class) = (ev.tid(), ev.ts(), plan.class(&ev));
-            if class == KEEP {
-                touched.kept(tid);
-                break Ok(Record::Event(ev));
-            }
-            match run {
-                Some(run) => {
-                    run.count += 1;
-                    run.last_ts = ts;
-                }
-                None => {
-                    *run = Some(Skipped {
-                        count: 1,
-                        first_ts: ts,
-                        last_ts: ts,
-                    })
-                }
-            }
-            if plan.touches {
-                if let Some(t) = touched.touch(tid, class) {
-                    return Some(t);
-                }
-            }
-        };
-        match run.take() {
-            Some(r) => {
-                *held = Some(rec);
-                Some(Item::Skipped(r))
-            }
-            None => Some(Item::Record(rec)),
+        if out.len() >= room {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     }
 }
@@ -306,6 +425,12 @@ impl<'c> Iterator for Thin<'c> {
 mod tests {
     use super::*;
     use scap::Capture;
+
+    #[test]
+    fn the_plan_covers_every_code_of_the_table() {
+        // Codes beyond `CODES` would be kept: correct, but no longer left out.
+        assert!(table::CURRENT.len() <= CODES);
+    }
 
     #[test]
     fn left_out_events_are_counted_and_touched() {
@@ -323,7 +448,10 @@ mod tests {
         let open = table::CURRENT.codes_named("open").collect::<Vec<_>>();
         let plan = Plan::new(|ty| open.contains(&ty), |_| true, true);
         let (mut kept, mut skipped, mut touches) = (0, 0, 0);
-        for item in Thin::new(cap.records(), Some(plan)) {
+        let mut thin = Thin::new(cap.records(), Some(plan));
+        let mut items = VecDeque::new();
+        while thin.fill(&mut items, usize::MAX) {}
+        for item in items {
             match item {
                 Item::Record(Ok(Record::Event(ev))) => {
                     kept += 1;
