@@ -146,6 +146,16 @@ impl Capture {
         }
     }
 
+    /// Says that `range` of [`Capture::data`] has been read: a mapped file's pages there
+    /// are unmapped now, by the caller's thread, instead of all at once when the capture is
+    /// dropped. Reading them again maps them again from the file, so this only moves work;
+    /// owned buffers are left alone.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        if let Backing::Mmap(m) = &self.backing {
+            release_pages(m, range);
+        }
+    }
+
     /// How the capture was stored.
     pub fn compression(&self) -> Compression {
         self.compression
@@ -256,6 +266,23 @@ fn map_file(file: &File) -> Option<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
+#[allow(unsafe_code)]
+fn release_pages(map: &memmap2::Mmap, range: std::ops::Range<usize>) {
+    let len = range.end.min(map.len()).saturating_sub(range.start);
+    if len == 0 {
+        return;
+    }
+    // SAFETY: the map is a read-only, private mapping of a file that was never written
+    // through it: after MADV_DONTNEED, a read maps the same file bytes again (madvise(2)).
+    // Borrowed slices stay valid and see the same contents (unless the file changes under
+    // the map, which `map_file` already accepts).
+    #[cfg(unix)]
+    let _ =
+        unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, len) };
+    #[cfg(not(unix))]
+    let _ = (map, len);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +308,27 @@ mod tests {
             cut.gzip_error().unwrap().kind(),
             ErrorKind::Gzip(m) if m.contains("cut short")
         ));
+    }
+
+    #[test]
+    fn released_pages_read_back_the_same() {
+        let path = std::env::temp_dir().join(format!("scapkit-release-{}", std::process::id()));
+        let bytes: Vec<u8> = (0..3 * 65536u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let cap = Capture::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(cap.is_mmap());
+        let before = cap.data();
+        assert_eq!(before, &bytes[..]);
+        // Unaligned bounds, an empty range and one past the end are all accepted.
+        cap.release(1000..70000);
+        cap.release(5..5);
+        cap.release(100_000..usize::MAX);
+        assert_eq!(cap.data(), &bytes[..]);
+        assert_eq!(before, &bytes[..]);
+        // Owned buffers are left alone.
+        let owned = Capture::from_vec(bytes.clone());
+        owned.release(0..bytes.len());
+        assert_eq!(owned.data(), &bytes[..]);
     }
 }

@@ -5,7 +5,9 @@
 //! exactly the sequence `Capture::records` yields, errors included.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
 use std::thread::Scope;
 
 use scap::Capture;
@@ -17,6 +19,9 @@ use super::thin::{Item, Plan, Thin};
 const BATCH: usize = 1024;
 /// Batches in flight: bounds the decoder's lead (and memory) when the consumer is slower.
 const IN_FLIGHT: usize = 4;
+/// Read bytes are unmapped in steps of this size: each step costs a system call and a
+/// TLB flush on both cores.
+const RELEASE: u64 = 4 << 20;
 /// Below this size an input is read on the session thread: a thread is not worth it.
 const MIN_THREADED: usize = 1 << 20;
 
@@ -45,6 +50,8 @@ enum Origin<'c> {
         rx: Receiver<Batch<'c>>,
         /// Emptied batches go back to the decoder for reuse.
         back: SyncSender<VecDeque<Item<'c>>>,
+        /// Input position up to which every item has been handed out.
+        read: Arc<AtomicU64>,
     },
 }
 
@@ -64,7 +71,7 @@ impl<'c> Source<'c> {
         if cores < 2 || capture.data().len() < MIN_THREADED {
             return Source::direct(records);
         }
-        Source::threaded(scope, records)
+        Source::threaded(scope, capture, records)
     }
 
     /// `records` decoded on the calling thread, as they are asked for.
@@ -76,29 +83,56 @@ impl<'c> Source<'c> {
         }
     }
 
-    /// `records` decoded on a thread of `scope`.
-    pub(super) fn threaded<'s>(scope: &'s Scope<'s, '_>, mut records: Thin<'c>) -> Source<'c>
+    /// `records` (of `capture`) decoded on a thread of `scope`.
+    pub(super) fn threaded<'s>(
+        scope: &'s Scope<'s, '_>,
+        capture: &'c Capture,
+        mut records: Thin<'c>,
+    ) -> Source<'c>
     where
         'c: 's,
     {
         let (tx, rx) = sync_channel::<Batch<'c>>(IN_FLIGHT);
         let (back, back_rx) = sync_channel::<VecDeque<Item<'c>>>(IN_FLIGHT + 2);
-        scope.spawn(move || loop {
-            let mut batch = back_rx
-                .try_recv()
-                .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
-            batch.clear();
-            // One short of the batch: a run and the record ending it may come together.
-            let last = !records.fill(&mut batch, BATCH - 1);
-            // The consumer stopped early: nothing more to do.
-            if tx.send((batch, records.position())).is_err() || last {
-                return;
+        let read = Arc::new(AtomicU64::new(0));
+        let consumer_read = Arc::clone(&read);
+        scope.spawn(move || {
+            let mut released = 0u64;
+            loop {
+                let mut batch = back_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
+                batch.clear();
+                // One short of the batch: a run and the record ending it may come together.
+                let last = !records.fill(&mut batch, BATCH - 1);
+                let sent = match tx.try_send((batch, records.position())) {
+                    Ok(()) => Ok(()),
+                    Err(TrySendError::Full(batch)) => {
+                        // The consumer is the slower thread: spend the wait unmapping what
+                        // it has read, work it would otherwise do alone at the end.
+                        let done = read.load(Ordering::Relaxed) / RELEASE * RELEASE;
+                        if done > released {
+                            capture.release(released as usize..done as usize);
+                            released = done;
+                        }
+                        tx.send(batch).map_err(|_| ())
+                    }
+                    Err(TrySendError::Disconnected(_)) => Err(()),
+                };
+                // The consumer stopped early: nothing more to do.
+                if sent.is_err() || last {
+                    return;
+                }
             }
         });
         Source {
             cur: VecDeque::new(),
             pos: 0,
-            origin: Origin::Threaded { rx, back },
+            origin: Origin::Threaded {
+                rx,
+                back,
+                read: consumer_read,
+            },
         }
     }
 
@@ -137,7 +171,8 @@ impl<'c> Source<'c> {
                         return None;
                     }
                 }
-                Origin::Threaded { rx, back } => {
+                Origin::Threaded { rx, back, read } => {
+                    read.store(*pos, Ordering::Relaxed);
                     // A full return channel only means the decoder has spares already.
                     let _ = back.try_send(std::mem::take(cur));
                     let (batch, at) = rx.recv().ok()?;
@@ -175,7 +210,7 @@ mod tests {
         let cap: &'static Capture = Box::leak(Box::new(Capture::from_vec(data)));
         let direct = trace(Source::direct(Thin::new(cap.records(), None)));
         let threaded =
-            std::thread::scope(|s| trace(Source::threaded(s, Thin::new(cap.records(), None))));
+            std::thread::scope(|s| trace(Source::threaded(s, cap, Thin::new(cap.records(), None))));
         assert_eq!(direct, threaded);
     }
 
