@@ -9,6 +9,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Every section of a capture builds its process and fd tables afresh and frees the last
+/// ones: thousands of small allocations at a time, which mimalloc serves with fewer
+/// instructions than the system allocator (about 7% of the session thread's on the
+/// benchmark's fd filters).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes, as sysdig uses them.
 const EXIT_ERROR: u8 = 1;
 
