@@ -175,3 +175,32 @@ fn damaged_captures_stop_at_the_same_place() {
         }
     }
 }
+
+#[test]
+fn a_mapped_capture_reads_like_an_owned_one() {
+    // A mapped input is unmapped behind the reader and mapped ahead of it by whichever
+    // thread waits (session/prefetch.rs): that must not change a byte either.
+    let Some(scaps) = common::captures("mapped reading") else {
+        return;
+    };
+    let k8s = scaps
+        .iter()
+        .find(|p| p.to_string_lossy().contains("k8s"))
+        .unwrap();
+    // Two sections, so that a state is rebuilt from a second process list, in pages that
+    // were unmapped and mapped again along the way.
+    let one = Capture::open(k8s).unwrap().data().to_vec();
+    let two = [one.as_slice(), one.as_slice()].concat();
+    let path = std::env::temp_dir().join(format!("scapkit-mapped-{}.scap", std::process::id()));
+    std::fs::write(&path, &two).unwrap();
+    let mapped = Capture::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(mapped.is_mmap());
+    let owned = Capture::from_vec(two);
+    for filter in ["evt.type=open", "proc.name=etcd and fd.type=ipv4"] {
+        let a = run(&mapped, filter, STATEFUL, true);
+        let b = run(&owned, filter, STATEFUL, true);
+        assert!(a == b, "{filter}: mapped and owned readings differ");
+        assert!(a.len() > 10_000, "{filter}: only {} bytes", a.len());
+    }
+}

@@ -156,6 +156,22 @@ impl Capture {
         }
     }
 
+    /// Maps `range` of [`Capture::data`] now, so that reading it later takes no page
+    /// faults: for a thread that would otherwise wait while another reads the capture.
+    /// A no-op for owned buffers and where the system cannot do it.
+    pub fn prefault(&self, range: std::ops::Range<usize>) {
+        #[cfg(target_os = "linux")]
+        if let Backing::Mmap(m) = &self.backing {
+            let len = range.end.min(m.len()).saturating_sub(range.start);
+            if len > 0 {
+                // Only a hint: older kernels refuse it, and then reading faults as usual.
+                let _ = m.advise_range(memmap2::Advice::PopulateRead, range.start, len);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = range;
+    }
+
     /// How the capture was stored.
     pub fn compression(&self) -> Compression {
         self.compression
@@ -311,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn released_pages_read_back_the_same() {
+    fn released_and_prefaulted_pages_read_back_the_same() {
         let path = std::env::temp_dir().join(format!("scapkit-release-{}", std::process::id()));
         let bytes: Vec<u8> = (0..3 * 65536u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
@@ -324,6 +340,9 @@ mod tests {
         cap.release(1000..70000);
         cap.release(5..5);
         cap.release(100_000..usize::MAX);
+        assert_eq!(cap.data(), &bytes[..]);
+        cap.prefault(0..usize::MAX);
+        cap.prefault(7..7);
         assert_eq!(cap.data(), &bytes[..]);
         assert_eq!(before, &bytes[..]);
         // Owned buffers are left alone.

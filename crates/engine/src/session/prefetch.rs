@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Arc;
 use std::thread::Scope;
 
@@ -22,6 +22,9 @@ const IN_FLIGHT: usize = 4;
 /// Read bytes are unmapped in steps of this size: each step costs a system call and a
 /// TLB flush on both cores.
 const RELEASE: u64 = 4 << 20;
+/// Bytes mapped ahead of the decoder per wait of the session, and how far ahead at most.
+const MAP_STEP: u64 = 1 << 20;
+const MAP_AHEAD: u64 = 8 << 20;
 /// Below this size an input is read on the session thread: a thread is not worth it.
 const MIN_THREADED: usize = 1 << 20;
 
@@ -50,8 +53,10 @@ enum Origin<'c> {
         rx: Receiver<Batch<'c>>,
         /// Emptied batches go back to the decoder for reuse.
         back: SyncSender<VecDeque<Item<'c>>>,
-        /// Input position up to which every item has been handed out.
-        read: Arc<AtomicU64>,
+        /// Page-table work either thread does while it waits for the other.
+        pages: Arc<Pages<'c>>,
+        /// How far ahead of the decoder the session has mapped the input.
+        mapped: u64,
     },
 }
 
@@ -94,35 +99,31 @@ impl<'c> Source<'c> {
     {
         let (tx, rx) = sync_channel::<Batch<'c>>(IN_FLIGHT);
         let (back, back_rx) = sync_channel::<VecDeque<Item<'c>>>(IN_FLIGHT + 2);
-        let read = Arc::new(AtomicU64::new(0));
-        let consumer_read = Arc::clone(&read);
-        scope.spawn(move || {
-            let mut released = 0u64;
-            loop {
-                let mut batch = back_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
-                batch.clear();
-                // One short of the batch: a run and the record ending it may come together.
-                let last = !records.fill(&mut batch, BATCH - 1);
-                let sent = match tx.try_send((batch, records.position())) {
-                    Ok(()) => Ok(()),
-                    Err(TrySendError::Full(batch)) => {
-                        // The consumer is the slower thread: spend the wait unmapping what
-                        // it has read, work it would otherwise do alone at the end.
-                        let done = read.load(Ordering::Relaxed) / RELEASE * RELEASE;
-                        if done > released {
-                            capture.release(released as usize..done as usize);
-                            released = done;
-                        }
-                        tx.send(batch).map_err(|_| ())
-                    }
-                    Err(TrySendError::Disconnected(_)) => Err(()),
-                };
-                // The consumer stopped early: nothing more to do.
-                if sent.is_err() || last {
-                    return;
+        let pages = Arc::new(Pages {
+            capture,
+            read: AtomicU64::new(0),
+            released: AtomicU64::new(0),
+        });
+        let decoder_pages = Arc::clone(&pages);
+        scope.spawn(move || loop {
+            let mut batch = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
+            batch.clear();
+            // One short of the batch: a run and the record ending it may come together.
+            let last = !records.fill(&mut batch, BATCH - 1);
+            let sent = match tx.try_send((batch, records.position())) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(batch)) => {
+                    // The session is the slower thread: spend the wait on its page work.
+                    decoder_pages.release_read();
+                    tx.send(batch).map_err(|_| ())
                 }
+                Err(TrySendError::Disconnected(_)) => Err(()),
+            };
+            // The consumer stopped early: nothing more to do.
+            if sent.is_err() || last {
+                return;
             }
         });
         Source {
@@ -131,7 +132,8 @@ impl<'c> Source<'c> {
             origin: Origin::Threaded {
                 rx,
                 back,
-                read: consumer_read,
+                pages,
+                mapped: 0,
             },
         }
     }
@@ -171,16 +173,72 @@ impl<'c> Source<'c> {
                         return None;
                     }
                 }
-                Origin::Threaded { rx, back, read } => {
-                    read.store(*pos, Ordering::Relaxed);
+                Origin::Threaded {
+                    rx,
+                    back,
+                    pages,
+                    mapped,
+                } => {
+                    pages.read.store(*pos, Ordering::Relaxed);
                     // A full return channel only means the decoder has spares already.
                     let _ = back.try_send(std::mem::take(cur));
-                    let (batch, at) = rx.recv().ok()?;
+                    let next = match rx.try_recv() {
+                        Ok(batch) => Some(batch),
+                        Err(TryRecvError::Empty) => {
+                            // The decoder is the slower thread: spend the wait on its page
+                            // work, behind (unmapping) and just ahead of it (mapping).
+                            pages.release_read();
+                            *mapped = pages.map_ahead(*pos, *mapped);
+                            rx.recv().ok()
+                        }
+                        Err(TryRecvError::Disconnected) => None,
+                    };
+                    let (batch, at) = next?;
                     *cur = batch;
                     *pos = at;
                 }
             }
         }
+    }
+}
+
+/// The page-table work of reading a mapped input, shared by the decoder and the session
+/// so that each can do it while waiting for the other, rather than the decoder taking
+/// every page fault and the session unmapping all at the end.
+struct Pages<'c> {
+    capture: &'c Capture,
+    /// Input position up to which every item has been handed out to the session.
+    read: AtomicU64,
+    /// Unmapped up to here.
+    released: AtomicU64,
+}
+
+impl Pages<'_> {
+    /// Unmaps what the session has been handed, in steps of [`RELEASE`].
+    fn release_read(&self) {
+        let done = self.read.load(Ordering::Relaxed) / RELEASE * RELEASE;
+        let from = self.released.load(Ordering::Relaxed);
+        // One thread wins a step; the other skips it.
+        if done > from
+            && self
+                .released
+                .compare_exchange(from, done, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.capture.release(from as usize..done as usize);
+        }
+    }
+
+    /// Maps one step ahead of `at` (where the decoder reads), from `mapped` (how far
+    /// mapping has gone), unless it is far enough ahead already; returns the new `mapped`.
+    fn map_ahead(&self, at: u64, mapped: u64) -> u64 {
+        let from = mapped.max(at);
+        if from >= at + MAP_AHEAD || from as usize >= self.capture.data().len() {
+            return from;
+        }
+        self.capture
+            .prefault(from as usize..(from + MAP_STEP) as usize);
+        from + MAP_STEP
     }
 }
 
