@@ -55,8 +55,6 @@ enum Origin<'c> {
         back: SyncSender<VecDeque<Item<'c>>>,
         /// Page-table work either thread does while it waits for the other.
         pages: Arc<Pages<'c>>,
-        /// How far ahead of the decoder the session has mapped the input.
-        mapped: u64,
     },
 }
 
@@ -103,6 +101,7 @@ impl<'c> Source<'c> {
             capture,
             read: AtomicU64::new(0),
             released: AtomicU64::new(0),
+            mapped: AtomicU64::new(0),
         });
         let decoder_pages = Arc::clone(&pages);
         scope.spawn(move || loop {
@@ -115,8 +114,10 @@ impl<'c> Source<'c> {
             let sent = match tx.try_send((batch, records.position())) {
                 Ok(()) => Ok(()),
                 Err(TrySendError::Full(batch)) => {
-                    // The session is the slower thread: spend the wait on its page work.
+                    // The session is the slower thread: spend the wait on page work, behind
+                    // (unmapping what it has read) and ahead (mapping what comes next).
                     decoder_pages.release_read();
+                    decoder_pages.map_ahead(records.position());
                     tx.send(batch).map_err(|_| ())
                 }
                 Err(TrySendError::Disconnected(_)) => Err(()),
@@ -129,12 +130,7 @@ impl<'c> Source<'c> {
         Source {
             cur: VecDeque::new(),
             pos: 0,
-            origin: Origin::Threaded {
-                rx,
-                back,
-                pages,
-                mapped: 0,
-            },
+            origin: Origin::Threaded { rx, back, pages },
         }
     }
 
@@ -173,12 +169,7 @@ impl<'c> Source<'c> {
                         return None;
                     }
                 }
-                Origin::Threaded {
-                    rx,
-                    back,
-                    pages,
-                    mapped,
-                } => {
+                Origin::Threaded { rx, back, pages } => {
                     pages.read.store(*pos, Ordering::Relaxed);
                     // A full return channel only means the decoder has spares already.
                     let _ = back.try_send(std::mem::take(cur));
@@ -188,7 +179,7 @@ impl<'c> Source<'c> {
                             // The decoder is the slower thread: spend the wait on its page
                             // work, behind (unmapping) and just ahead of it (mapping).
                             pages.release_read();
-                            *mapped = pages.map_ahead(*pos, *mapped);
+                            pages.map_ahead(*pos);
                             rx.recv().ok()
                         }
                         Err(TryRecvError::Disconnected) => None,
@@ -211,6 +202,8 @@ struct Pages<'c> {
     read: AtomicU64,
     /// Unmapped up to here.
     released: AtomicU64,
+    /// Mapped ahead up to here.
+    mapped: AtomicU64,
 }
 
 impl Pages<'_> {
@@ -229,16 +222,22 @@ impl Pages<'_> {
         }
     }
 
-    /// Maps one step ahead of `at` (where the decoder reads), from `mapped` (how far
-    /// mapping has gone), unless it is far enough ahead already; returns the new `mapped`.
-    fn map_ahead(&self, at: u64, mapped: u64) -> u64 {
+    /// Maps one step ahead of `at` (where the decoder reads), unless mapping is far enough
+    /// ahead already.
+    fn map_ahead(&self, at: u64) {
+        let mapped = self.mapped.load(Ordering::Relaxed);
         let from = mapped.max(at);
         if from >= at + MAP_AHEAD || from as usize >= self.capture.data().len() {
-            return from;
+            return;
         }
-        self.capture
-            .prefault(from as usize..(from + MAP_STEP) as usize);
-        from + MAP_STEP
+        let to = from + MAP_STEP;
+        if self
+            .mapped
+            .compare_exchange(mapped, to, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.capture.prefault(from as usize..to as usize);
+        }
     }
 }
 
