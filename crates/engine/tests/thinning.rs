@@ -124,16 +124,22 @@ fn leaving_events_out_changes_nothing() {
     assert!(lines > 10_000, "only {lines} lines compared");
 }
 
-#[test]
-fn damaged_captures_stop_at_the_same_place() {
-    let Some(scaps) = common::captures("thinning on damaged captures") else {
-        return;
-    };
+/// The decoded bytes of the corpus k8s capture (large enough for the decoder thread), or
+/// `None` when the corpus is absent (`common::captures` says so).
+fn k8s_bytes(what: &str) -> Option<Vec<u8>> {
+    let scaps = common::captures(what)?;
     let k8s = scaps
         .iter()
         .find(|p| p.to_string_lossy().contains("k8s"))
         .unwrap();
-    let data = Capture::open(k8s).unwrap().data().to_vec();
+    Some(Capture::open(k8s).unwrap().data().to_vec())
+}
+
+#[test]
+fn damaged_captures_stop_at_the_same_place() {
+    let Some(data) = k8s_bytes("thinning on damaged captures") else {
+        return;
+    };
     let mut cases = Vec::new();
     // Cut inside a block, early and late (large enough for the decoder thread, too).
     for cut in [data.len() / 3 + 7, data.len() - 1001] {
@@ -180,16 +186,11 @@ fn damaged_captures_stop_at_the_same_place() {
 fn a_mapped_capture_reads_like_an_owned_one() {
     // A mapped input is unmapped behind the reader and mapped ahead of it by whichever
     // thread waits (session/prefetch.rs): that must not change a byte either.
-    let Some(scaps) = common::captures("mapped reading") else {
+    let Some(one) = k8s_bytes("mapped reading") else {
         return;
     };
-    let k8s = scaps
-        .iter()
-        .find(|p| p.to_string_lossy().contains("k8s"))
-        .unwrap();
     // Two sections, so that a state is rebuilt from a second process list, in pages that
     // were unmapped and mapped again along the way.
-    let one = Capture::open(k8s).unwrap().data().to_vec();
     let two = [one.as_slice(), one.as_slice()].concat();
     let path = std::env::temp_dir().join(format!("scapkit-mapped-{}.scap", std::process::id()));
     std::fs::write(&path, &two).unwrap();
