@@ -151,8 +151,8 @@ impl Capture {
     /// dropped. Reading them again maps them again from the file, so this only moves work;
     /// owned buffers are left alone.
     pub fn release(&self, range: std::ops::Range<usize>) {
-        if let Backing::Mmap(m) = &self.backing {
-            release_pages(m, range);
+        if let (Backing::Mmap(m), Some((at, len))) = (&self.backing, self.bounded(range)) {
+            release_pages(m, at, len);
         }
     }
 
@@ -161,15 +161,18 @@ impl Capture {
     /// A no-op for owned buffers and where the system cannot do it.
     pub fn prefault(&self, range: std::ops::Range<usize>) {
         #[cfg(target_os = "linux")]
-        if let Backing::Mmap(m) = &self.backing {
-            let len = range.end.min(m.len()).saturating_sub(range.start);
-            if len > 0 {
-                // Only a hint: older kernels refuse it, and then reading faults as usual.
-                let _ = m.advise_range(memmap2::Advice::PopulateRead, range.start, len);
-            }
+        if let (Backing::Mmap(m), Some((at, len))) = (&self.backing, self.bounded(range)) {
+            // Only a hint: older kernels refuse it, and then reading faults as usual.
+            let _ = m.advise_range(memmap2::Advice::PopulateRead, at, len);
         }
         #[cfg(not(target_os = "linux"))]
         let _ = range;
+    }
+
+    /// Start and length of the part of `range` inside the data, if not empty.
+    fn bounded(&self, range: std::ops::Range<usize>) -> Option<(usize, usize)> {
+        let len = range.end.min(self.data().len()).checked_sub(range.start)?;
+        (len > 0).then_some((range.start, len))
     }
 
     /// How the capture was stored.
@@ -282,21 +285,17 @@ fn map_file(file: &File) -> Option<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
+/// Unmaps `len` bytes of `map` from `at` (both inside the map).
 #[allow(unsafe_code)]
-fn release_pages(map: &memmap2::Mmap, range: std::ops::Range<usize>) {
-    let len = range.end.min(map.len()).saturating_sub(range.start);
-    if len == 0 {
-        return;
-    }
+fn release_pages(map: &memmap2::Mmap, at: usize, len: usize) {
     // SAFETY: the map is a read-only, private mapping of a file that was never written
     // through it: after MADV_DONTNEED, a read maps the same file bytes again (madvise(2)).
     // Borrowed slices stay valid and see the same contents (unless the file changes under
     // the map, which `map_file` already accepts).
     #[cfg(unix)]
-    let _ =
-        unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, len) };
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at, len) };
     #[cfg(not(unix))]
-    let _ = (map, len);
+    let _ = (map, at, len);
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ const IN_FLIGHT: usize = 4;
 /// Read bytes are unmapped in steps of this size: each step costs a system call and a
 /// TLB flush on both cores.
 const RELEASE: u64 = 4 << 20;
-/// Bytes mapped ahead of the decoder per wait of the session, and how far ahead at most.
+/// Bytes mapped ahead of the decoder per wait (of either thread), and how far ahead at most.
 const MAP_STEP: u64 = 1 << 20;
 const MAP_AHEAD: u64 = 8 << 20;
 /// Below this size an input is read on the session thread: a thread is not worth it.
