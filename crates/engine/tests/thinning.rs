@@ -48,6 +48,16 @@ impl Sink for Lines {
 
 /// The lines printed, then the errors that ended the input.
 fn run(cap: &Capture, filter: &str, format: &str, selective: bool) -> Vec<u8> {
+    run_in(
+        Session::new(std::slice::from_ref(cap)),
+        filter,
+        format,
+        selective,
+    )
+}
+
+/// [`run`] in `session`.
+fn run_in(session: Session<'_>, filter: &str, format: &str, selective: bool) -> Vec<u8> {
     let format = Format::parse(format).unwrap();
     let filter = EventFilter::compile(filter).unwrap();
     let mut sink = Lines {
@@ -57,8 +67,7 @@ fn run(cap: &Capture, filter: &str, format: &str, selective: bool) -> Vec<u8> {
         selective,
         out: Vec::new(),
     };
-    let caps = std::slice::from_ref(cap);
-    let summary = Session::new(caps).run(&mut sink, None).unwrap();
+    let summary = session.run(&mut sink, None).unwrap();
     for e in &summary.errors {
         sink.out
             .extend_from_slice(format!("error: {}\n", e.error).as_bytes());
@@ -203,5 +212,33 @@ fn a_mapped_capture_reads_like_an_owned_one() {
         let b = run(&owned, filter, STATEFUL, true);
         assert!(a == b, "{filter}: mapped and owned readings differ");
         assert!(a.len() > 10_000, "{filter}: only {} bytes", a.len());
+    }
+}
+
+#[test]
+fn a_helper_thread_reads_like_the_session_thread() {
+    // A decoder thread also builds each section's state from its process and fd lists
+    // (session/thin.rs, `Item::Opening`); one thread applies them as they come.
+    let Some(one) = k8s_bytes("decoding on a helper thread") else {
+        return;
+    };
+    let two = Capture::from_vec([one.as_slice(), one.as_slice()].concat());
+    let caps = std::slice::from_ref(&two);
+    for filter in ["evt.type=open", "proc.name=etcd and fd.type=ipv4"] {
+        for selective in [true, false] {
+            let helper = run_in(Session::new(caps), filter, STATEFUL, selective);
+            let here = run_in(
+                Session::new(caps).on_one_thread(),
+                filter,
+                STATEFUL,
+                selective,
+            );
+            assert!(helper == here, "{filter}: the two readings differ");
+            assert!(
+                helper.len() > 10_000,
+                "{filter}: only {} bytes",
+                helper.len()
+            );
+        }
     }
 }

@@ -180,6 +180,8 @@ pub struct Session<'c> {
     plugins: Option<&'c RefCell<PluginManager>>,
     live: bool,
     threads: Option<Arc<Mutex<MapThreadTable>>>,
+    /// Decode large inputs on helper threads.
+    helpers: bool,
 }
 
 /// How long to wait before polling source plugins again after they all timed out.
@@ -214,7 +216,15 @@ impl<'c> Session<'c> {
             plugins: None,
             live: false,
             threads: None,
+            helpers: true,
         }
+    }
+
+    /// Decode every input on the calling thread, without helper threads: for callers that
+    /// already run the session in the background, or have one core to give it.
+    pub fn on_one_thread(mut self) -> Session<'c> {
+        self.helpers = false;
+        self
     }
 
     /// Keep `table` (the `threads` table given to plugins at init) in step with the state
@@ -306,7 +316,7 @@ impl<'c> Session<'c> {
             .captures
             .iter()
             .map(|c| {
-                let source = Source::new(scope, c, plan.clone());
+                let source = Source::new(scope, c, plan.clone(), self.helpers);
                 new_input(Feed::Capture(Box::new(source)), c.data().len() as u64)
             })
             .collect();
@@ -490,6 +500,19 @@ fn fill<'c, S: Sink>(
             Some(Item::Touch { tid, effect }) => {
                 if !stateless {
                     input.state.touch(tid, effect);
+                }
+                continue;
+            }
+            Some(Item::Opening(opening)) => {
+                // What the records below would do to the state, done on the decoder thread.
+                let thin::Opening {
+                    records: opened,
+                    state,
+                } = *opening;
+                records.retire(std::mem::replace(&mut input.state, state));
+                input.leading = true;
+                for rec in &opened {
+                    sink.record(idx, rec)?;
                 }
                 continue;
             }

@@ -13,6 +13,7 @@ use std::thread::Scope;
 use scap::Capture;
 
 use super::thin::{Item, Plan, Thin};
+use crate::state::State;
 
 /// Records per batch: large enough that the hand-over cost vanishes, small enough to stay
 /// in cache.
@@ -33,6 +34,9 @@ const DIRECT: usize = 64;
 
 /// One batch and the input position after its last record.
 type Batch<'c> = (VecDeque<Item<'c>>, u64);
+/// An emptied batch going back for reuse, with states the session is done with, so that
+/// the decoder thread frees them.
+type Spent<'c> = (VecDeque<Item<'c>>, Vec<State>);
 
 /// The records of one input, read here or by a decoder thread, handed out from a buffer
 /// either way.
@@ -41,6 +45,8 @@ pub(super) struct Source<'c> {
     cur: VecDeque<Item<'c>>,
     /// Input position after the last item read into `cur`.
     pos: u64,
+    /// States replaced by a section's new one, to be freed off the session thread.
+    retired: Vec<State>,
     origin: Origin<'c>,
 }
 
@@ -52,26 +58,27 @@ enum Origin<'c> {
     Threaded {
         rx: Receiver<Batch<'c>>,
         /// Emptied batches go back to the decoder for reuse.
-        back: SyncSender<VecDeque<Item<'c>>>,
+        back: SyncSender<Spent<'c>>,
         /// Page-table work either thread does while it waits for the other.
         pages: Arc<Pages<'c>>,
     },
 }
 
 impl<'c> Source<'c> {
-    /// The records of `capture` thinned by `plan`, decoded on a thread of `scope` when the
-    /// machine has a core to spare and the input is large enough.
+    /// The records of `capture` thinned by `plan`, decoded on a thread of `scope` when
+    /// `helpers` allows it, the machine has a core to spare and the input is large enough.
     pub(super) fn new<'s>(
         scope: &'s Scope<'s, '_>,
         capture: &'c Capture,
         plan: Option<Plan>,
+        helpers: bool,
     ) -> Source<'c>
     where
         'c: 's,
     {
         let records = Thin::new(capture.records(), plan);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if cores < 2 || capture.data().len() < MIN_THREADED {
+        if !helpers || cores < 2 || capture.data().len() < MIN_THREADED {
             return Source::direct(records);
         }
         Source::threaded(scope, capture, records)
@@ -82,6 +89,7 @@ impl<'c> Source<'c> {
         Source {
             cur: VecDeque::new(),
             pos: 0,
+            retired: Vec::new(),
             origin: Origin::Direct(records),
         }
     }
@@ -95,8 +103,10 @@ impl<'c> Source<'c> {
     where
         'c: 's,
     {
+        // The session then only swaps each section's new state in.
+        records.build_openings();
         let (tx, rx) = sync_channel::<Batch<'c>>(IN_FLIGHT);
-        let (back, back_rx) = sync_channel::<VecDeque<Item<'c>>>(IN_FLIGHT + 2);
+        let (back, back_rx) = sync_channel::<Spent<'c>>(IN_FLIGHT + 2);
         let pages = Arc::new(Pages {
             capture,
             read: AtomicU64::new(0),
@@ -105,9 +115,10 @@ impl<'c> Source<'c> {
         });
         let decoder_pages = Arc::clone(&pages);
         scope.spawn(move || loop {
-            let mut batch = back_rx
+            let (mut batch, retired) = back_rx
                 .try_recv()
-                .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
+                .unwrap_or_else(|_| (VecDeque::with_capacity(BATCH), Vec::new()));
+            drop(retired);
             batch.clear();
             // One short of the batch: a run and the record ending it may come together.
             let last = !records.fill(&mut batch, BATCH - 1);
@@ -130,6 +141,7 @@ impl<'c> Source<'c> {
         Source {
             cur: VecDeque::new(),
             pos: 0,
+            retired: Vec::new(),
             origin: Origin::Threaded { rx, back, pages },
         }
     }
@@ -137,6 +149,14 @@ impl<'c> Source<'c> {
     /// Offset of the next block to read (at the granularity of the buffer).
     pub(super) fn position(&self) -> u64 {
         self.pos
+    }
+
+    /// Frees `state` on the decoder thread, if there is one: a large state takes as long to
+    /// free as to build.
+    pub(super) fn retire(&mut self, state: State) {
+        if let Origin::Threaded { .. } = self.origin {
+            self.retired.push(state);
+        }
     }
 }
 
@@ -156,7 +176,12 @@ impl<'c> Iterator for Source<'c> {
 impl<'c> Source<'c> {
     #[inline(never)]
     fn next_slow(&mut self) -> Option<Item<'c>> {
-        let Source { cur, pos, origin } = self;
+        let Source {
+            cur,
+            pos,
+            retired,
+            origin,
+        } = self;
         loop {
             if let Some(item) = cur.pop_front() {
                 return Some(item);
@@ -172,7 +197,7 @@ impl<'c> Source<'c> {
                 Origin::Threaded { rx, back, pages } => {
                     pages.read.store(*pos, Ordering::Relaxed);
                     // A full return channel only means the decoder has spares already.
-                    let _ = back.try_send(std::mem::take(cur));
+                    let _ = back.try_send((std::mem::take(cur), std::mem::take(retired)));
                     let next = match rx.try_recv() {
                         Ok(batch) => Some(batch),
                         Err(TryRecvError::Empty) => {
@@ -249,18 +274,24 @@ mod tests {
     /// Every record and error, as text, for comparing the two paths.
     fn trace(items: impl Iterator<Item = Item<'static>>) -> Vec<String> {
         items
-            .map(|r| match r {
-                Item::Skipped(s) => format!("skipped {}", s.count),
-                Item::Touch { tid, effect } => format!("touch {tid} {effect}"),
-                Item::Record(r) => match r {
-                    Ok(Record::Event(e)) => format!("ev {} {} {}", e.offset().0, e.ts(), e.tid()),
-                    Ok(Record::Section(s)) => format!("shb {}", s.offset.0),
-                    Ok(Record::Meta(b)) => format!("meta {}", b.offset().0),
-                    Ok(Record::Unknown(b)) => format!("unknown {}", b.offset().0),
-                    Err(e) => format!("error {e}"),
-                },
+            .flat_map(|r| match r {
+                Item::Skipped(s) => vec![format!("skipped {}", s.count)],
+                Item::Touch { tid, effect } => vec![format!("touch {tid} {effect}")],
+                // The records it holds, as the other path hands them out.
+                Item::Opening(o) => o.records.into_iter().map(|r| record(Ok(r))).collect(),
+                Item::Record(r) => vec![record(r)],
             })
             .collect()
+    }
+
+    fn record(r: scap::Result<Record<'_>>) -> String {
+        match r {
+            Ok(Record::Event(e)) => format!("ev {} {} {}", e.offset().0, e.ts(), e.tid()),
+            Ok(Record::Section(s)) => format!("shb {}", s.offset.0),
+            Ok(Record::Meta(b)) => format!("meta {}", b.offset().0),
+            Ok(Record::Unknown(b)) => format!("unknown {}", b.offset().0),
+            Err(e) => format!("error {e}"),
+        }
     }
 
     fn same_records(data: Vec<u8>) {

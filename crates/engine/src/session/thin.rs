@@ -6,6 +6,10 @@
 //! thread and gap, a touch that stands for what they would have changed (see
 //! [`State::touch`](crate::state::State::touch)). The session then handles a fraction of the
 //! events, and the hand-over between threads shrinks with them.
+//!
+//! On a decoder thread it also builds each section's new state from the metadata blocks
+//! that open it (see [`Item::Opening`]): that work, and freeing the state it replaces, would
+//! otherwise fall on the session thread, which is the busier one.
 
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -162,6 +166,66 @@ pub(super) enum Item<'c> {
     Skipped(Skipped),
     /// Left-out events of thread `tid` changed its parser memory (see `state::touch`).
     Touch { tid: u64, effect: u8 },
+    /// A section header and the metadata blocks right after it, with the fresh state they
+    /// build: the decoder thread builds it, so the session only swaps it in.
+    Opening(Box<Opening<'c>>),
+}
+
+/// The start of a section, read ahead: see [`Item::Opening`].
+#[derive(Debug)]
+pub(super) struct Opening<'c> {
+    /// The section header, then its leading metadata blocks, in file order.
+    pub(super) records: Vec<Record<'c>>,
+    /// A new state with those blocks applied, as the session would have built it.
+    pub(super) state: state::State,
+}
+
+/// Section openings built where the records are decoded (see [`Item::Opening`]).
+#[derive(Debug, Default)]
+struct Openings<'c> {
+    /// Off: section headers and metadata blocks go out as plain records.
+    enabled: bool,
+    /// The opening being read: its header has come, and no event yet.
+    current: Option<Box<Opening<'c>>>,
+}
+
+impl<'c> Openings<'c> {
+    /// True while an opening is being read: the next event must wait for it to go out.
+    #[inline]
+    fn is_open(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// A record that is not an event: the start of an opening, part of the current one, or
+    /// (after the current one) handed over as it is.
+    fn record(&mut self, rec: scap::Result<Record<'c>>, out: &mut VecDeque<Item<'c>>) {
+        match (rec, &mut self.current) {
+            (Ok(rec @ Record::Section(_)), _) if self.enabled => {
+                self.flush(out);
+                self.current = Some(Box::new(Opening {
+                    records: vec![rec],
+                    state: state::State::default(),
+                }));
+            }
+            (Ok(Record::Meta(block)), Some(opening)) => {
+                opening.state.load_meta(&block);
+                opening.records.push(Record::Meta(block));
+            }
+            (rec, _) => {
+                self.flush(out);
+                out.push_back(Item::Record(rec));
+            }
+        }
+    }
+
+    /// The current opening is complete (an event, another record or the end follows).
+    #[inline]
+    fn flush(&mut self, out: &mut VecDeque<Item<'c>>) {
+        if let Some(mut opening) = self.current.take() {
+            opening.state.settle_meta();
+            out.push_back(Item::Opening(opening));
+        }
+    }
 }
 
 /// A run of left-out events.
@@ -313,6 +377,7 @@ pub(super) struct Thin<'c> {
     records: Records<'c>,
     /// `None`: every record as it is.
     thinning: Option<Thinning>,
+    openings: Openings<'c>,
 }
 
 /// A plan and how far the decoder is in applying it: one place, so that the decoder's loop
@@ -335,7 +400,14 @@ impl<'c> Thin<'c> {
                 run: Skipped::NONE,
                 touched: Touched::new(),
             }),
+            openings: Openings::default(),
         }
+    }
+
+    /// Build each section's opening state here (see [`Item::Opening`]): worth it when this
+    /// runs on another thread than the session.
+    pub(super) fn build_openings(&mut self) {
+        self.openings.enabled = true;
     }
 
     /// Offset of the next block to read.
@@ -348,31 +420,44 @@ impl<'c> Thin<'c> {
     /// whole batch, so that handing over a kept event costs no more than storing it.
     pub(super) fn fill(&mut self, out: &mut VecDeque<Item<'c>>, room: usize) -> bool {
         let records = &mut self.records;
+        let openings = &mut self.openings;
         let Some(t) = &mut self.thinning else {
             while out.len() < room {
-                let Some(rec) = records.next() else {
-                    return false;
-                };
-                out.push_back(Item::Record(rec));
+                match records.next() {
+                    None => {
+                        openings.flush(out);
+                        return false;
+                    }
+                    Some(rec @ Ok(Record::Event(_))) => {
+                        openings.flush(out);
+                        out.push_back(Item::Record(rec));
+                    }
+                    Some(rec) => openings.record(rec, out),
+                }
             }
             return true;
         };
         while out.len() < room {
-            // Inlined into the reader's loop: this runs for nearly every event.
-            let plain = records.try_for_each_plain_event(
-                #[inline(always)]
-                |ev| t.step(out, room, ev),
-            );
-            if plain.is_break() {
-                return true;
+            // Inlined into the reader's loop: this runs for nearly every event. While an
+            // opening is read, the general path below finds where it ends.
+            if !openings.is_open() {
+                let plain = records.try_for_each_plain_event(
+                    #[inline(always)]
+                    |ev| t.step(out, room, ev),
+                );
+                if plain.is_break() {
+                    return true;
+                }
             }
             // Not a plain event: the general path reads it, or the error, or the end.
             match records.next() {
                 None => {
                     t.run.flush(out);
+                    openings.flush(out);
                     return false;
                 }
                 Some(Ok(Record::Event(ev))) => {
+                    openings.flush(out);
                     if t.step(out, room, ev).is_break() {
                         return true;
                     }
@@ -380,7 +465,7 @@ impl<'c> Thin<'c> {
                 Some(rec) => {
                     t.touched.reset();
                     t.run.flush(out);
-                    out.push_back(Item::Record(rec));
+                    openings.record(rec, out);
                 }
             }
         }
@@ -465,7 +550,7 @@ mod tests {
                 }
                 Item::Skipped(s) => skipped += s.count,
                 Item::Touch { .. } => touches += 1,
-                Item::Record(_) => {}
+                Item::Record(_) | Item::Opening(_) => {}
             }
         }
         assert_eq!(kept + skipped as usize, all);

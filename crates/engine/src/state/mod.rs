@@ -581,11 +581,17 @@ impl State {
     /// Returns `evt.latency`: for an exit event right after its own enter event on the same
     /// thread, the ns between them; 0 otherwise.
     pub fn parse(&mut self, event: &Event<'_>) -> u64 {
+        self.settle_meta();
+        parse::parse(self, event)
+    }
+
+    /// The work metadata blocks leave for the next event (libsinsp's socket fix-up of the
+    /// fd lists), done now: for a state built on another thread than the one parsing.
+    pub fn settle_meta(&mut self) {
         if self.sockets_unfixed {
             self.sockets_unfixed = false;
             meta::fix_sockets(self);
         }
-        parse::parse(self, event)
     }
 
     /// Stand in for events of thread `tid` that a reader left out because nobody shows them
