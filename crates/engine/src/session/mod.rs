@@ -99,6 +99,7 @@ pub trait Sink {
     fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error>;
     /// False when [`Sink::event`] would ignore an event of type `ty` hidden as `hidden`
     /// (filtered out by type, say): the session then skips the call. State is kept either way.
+    /// Asked at the start of a run, once per type and kind: the answers must not change.
     fn wants(&self, _ty: u16, _hidden: Hidden) -> bool {
         true
     }
@@ -290,14 +291,8 @@ impl<'c> Session<'c> {
         // plugin that sees every event.
         let live = self.live && self.plugins.is_some();
         let plan = (self.captures.len() == 1 && !live && !parsers && mirror.is_none()).then(|| {
-            const KINDS: [Hidden; 4] = [
-                Hidden::No,
-                Hidden::Internal,
-                Hidden::InitialState,
-                Hidden::StateOnly,
-            ];
             Plan::new(
-                |ty| KINDS.iter().any(|&h| sink.wants(ty, h)),
+                |ty| Wanted::KINDS.iter().any(|&h| sink.wants(ty, h)),
                 |id| sink.wants_syscall(id),
                 !stateless,
             )
@@ -324,14 +319,34 @@ impl<'c> Session<'c> {
             inputs.push(new_input(Feed::Plugins(p), 0));
         }
         let total: u64 = inputs.iter().map(|i| i.len).sum();
+        let wanted = Wanted::new(sink);
         let mut summary = Summary::default();
         let mut clock = Clock::default();
         let mut next_progress = PROGRESS_STEP;
         let mut since_progress = 0u64;
+        // One capture: its events go straight to the sink, with no merge to wait in.
+        let single = matches!(
+            inputs.as_slice(),
+            [Input {
+                source: Feed::Capture(_),
+                ..
+            }]
+        );
         loop {
-            for (idx, input) in inputs.iter_mut().enumerate() {
-                if !input.has_pending() && !input.done {
-                    fill(idx, input, sink, &mut summary, &mut clock, stateless)?;
+            let mut next = None;
+            if single {
+                if let Some(input) = inputs.first_mut().filter(|i| !i.done) {
+                    next = next_event(0, input, sink, &mut summary, &mut clock, stateless)?;
+                }
+                if next.is_none() {
+                    break;
+                }
+            } else {
+                for (idx, input) in inputs.iter_mut().enumerate() {
+                    if !input.has_pending() && !input.done {
+                        input.pending =
+                            next_event(idx, input, sink, &mut summary, &mut clock, stateless)?;
+                    }
                 }
             }
             // The input whose pending event is oldest goes next (stable: lower index wins).
@@ -360,7 +375,7 @@ impl<'c> Session<'c> {
                 leading,
                 ..
             } = input;
-            let event = if let Some(ev) = pending.take() {
+            let event = if let Some(ev) = next.or_else(|| pending.take()) {
                 ev
             } else if std::mem::take(live_pending) {
                 match Event::from_raw(live_buf, 0, 0) {
@@ -406,7 +421,7 @@ impl<'c> Session<'c> {
             let ts = event.ts();
             let first = *clock.first_ts.get_or_insert(ts);
             let prev_ts = clock.prev_ts;
-            let go_on = !sink.wants(ty, hidden)
+            let go_on = !wanted.get(sink, ty, hidden)
                 || sink.event(&EventCtx {
                     event,
                     num,
@@ -459,6 +474,45 @@ impl Input<'_> {
     }
 }
 
+/// [`Sink::wants`] for every code and kind, asked once: a table lookup per event.
+struct Wanted {
+    /// By code: bit `1 << kind` set when the sink wants events of that code hidden as
+    /// `kind` (the [`Hidden`] variants in order).
+    by_code: Box<[u8; Wanted::CODES]>,
+}
+
+impl Wanted {
+    /// Codes in the table; the sink itself answers for codes beyond.
+    const CODES: usize = 512;
+    const KINDS: [Hidden; 4] = [
+        Hidden::No,
+        Hidden::Internal,
+        Hidden::InitialState,
+        Hidden::StateOnly,
+    ];
+
+    fn new<S: Sink>(sink: &S) -> Wanted {
+        let mut by_code = Box::new([0u8; Wanted::CODES]);
+        for (code, bits) in (0u16..).zip(by_code.iter_mut()) {
+            for (bit, &kind) in Wanted::KINDS.iter().enumerate() {
+                if sink.wants(code, kind) {
+                    *bits |= 1 << bit;
+                }
+            }
+        }
+        Wanted { by_code }
+    }
+
+    #[inline(always)]
+    fn get<S: Sink>(&self, sink: &S, ty: u16, hidden: Hidden) -> bool {
+        let bit = 1u8 << hidden as u8;
+        match self.by_code.get(usize::from(ty)) {
+            Some(bits) => bits & bit != 0,
+            None => sink.wants(ty, hidden),
+        }
+    }
+}
+
 /// The session's event count and times, which left-out events advance too.
 #[derive(Debug, Default)]
 struct Clock {
@@ -470,22 +524,25 @@ struct Clock {
     prev_ts: u64,
 }
 
-/// Advance `input` to its next event, applying metadata (and left-out events) on the way.
-fn fill<'c, S: Sink>(
+/// The next event of `input` (none when it ends, and then `input.done`), applying metadata
+/// (and left-out events) on the way. A live source's event waits in `input.live_buf`.
+#[inline(always)]
+fn next_event<'c, S: Sink>(
     idx: usize,
     input: &mut Input<'c>,
     sink: &mut S,
     summary: &mut Summary,
     clock: &mut Clock,
     stateless: bool,
-) -> Result<(), S::Error> {
+) -> Result<Option<Event<'c>>, S::Error> {
     let records = match &mut input.source {
         Feed::Capture(r) => r,
         Feed::Plugins(p) => {
             fill_live(idx, p, input, summary);
-            return Ok(());
+            return Ok(None);
         }
     };
+
     loop {
         let rec = match records.next() {
             Some(Item::Record(rec)) => Some(rec),
@@ -521,7 +578,7 @@ fn fill<'c, S: Sink>(
         let rec = match rec {
             None => {
                 input.done = true;
-                return Ok(());
+                return Ok(None);
             }
             Some(Err(error)) => {
                 summary.errors.push(InputError {
@@ -529,11 +586,10 @@ fn fill<'c, S: Sink>(
                     error: InputFailure::Capture(error),
                 });
                 input.done = true;
-                return Ok(());
+                return Ok(None);
             }
             Some(Ok(Record::Event(ev))) => {
-                input.pending = Some(ev);
-                return Ok(());
+                return Ok(Some(ev));
             }
             Some(Ok(rec)) => rec,
         };

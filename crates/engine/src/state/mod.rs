@@ -587,11 +587,17 @@ impl State {
 
     /// The work metadata blocks leave for the next event (libsinsp's socket fix-up of the
     /// fd lists), done now: for a state built on another thread than the one parsing.
+    #[inline]
     pub fn settle_meta(&mut self) {
         if self.sockets_unfixed {
-            self.sockets_unfixed = false;
-            meta::fix_sockets(self);
+            self.fix_sockets();
         }
+    }
+
+    #[cold]
+    fn fix_sockets(&mut self) {
+        self.sockets_unfixed = false;
+        meta::fix_sockets(self);
     }
 
     /// Stand in for events of thread `tid` that a reader left out because nobody shows them
