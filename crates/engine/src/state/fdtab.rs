@@ -4,8 +4,83 @@
 use super::hash::IntMap;
 use super::Fd;
 
-/// One process's fds, by number.
-pub(super) type FdTable = IntMap<i64, Fd>;
+/// fd numbers below this are kept in a vector indexed by number.
+const LOW: usize = 256;
+
+/// One process's fds, by number. The kernel hands out the lowest free number, so nearly all
+/// are small: those sit in a vector indexed by number (a lookup is an index, not a hash),
+/// the others (and the negative ones some events carry) in a map.
+#[derive(Debug, Default, Clone)]
+pub(super) struct FdTable {
+    /// By number, up to the highest low fd open (or once open).
+    low: Vec<Option<Fd>>,
+    high: IntMap<i64, Fd>,
+}
+
+impl FdTable {
+    /// Index in `low` of fd `fd`, when it belongs there.
+    #[inline]
+    fn low_index(fd: i64) -> Option<usize> {
+        usize::try_from(fd).ok().filter(|&i| i < LOW)
+    }
+
+    #[inline]
+    pub(super) fn get(&self, fd: &i64) -> Option<&Fd> {
+        match Self::low_index(*fd) {
+            Some(i) => self.low.get(i)?.as_ref(),
+            None => self.high.get(fd),
+        }
+    }
+
+    #[inline]
+    pub(super) fn get_mut(&mut self, fd: &i64) -> Option<&mut Fd> {
+        match Self::low_index(*fd) {
+            Some(i) => self.low.get_mut(i)?.as_mut(),
+            None => self.high.get_mut(fd),
+        }
+    }
+
+    /// Sets fd `fd`; the fd it replaces, if any.
+    pub(super) fn insert(&mut self, fd: i64, f: Fd) -> Option<Fd> {
+        let Some(i) = Self::low_index(fd) else {
+            return self.high.insert(fd, f);
+        };
+        if i >= self.low.len() {
+            self.low.resize_with(i + 1, || None);
+        }
+        self.low.get_mut(i)?.replace(f)
+    }
+
+    pub(super) fn remove(&mut self, fd: &i64) -> Option<Fd> {
+        match Self::low_index(*fd) {
+            Some(i) => self.low.get_mut(i)?.take(),
+            None => self.high.remove(fd),
+        }
+    }
+
+    /// Every fd with its number (low numbers first, in order).
+    pub(super) fn iter(&self) -> impl Iterator<Item = (i64, &Fd)> {
+        let low = (0i64..)
+            .zip(&self.low)
+            .filter_map(|(n, f)| Some((n, f.as_ref()?)));
+        low.chain(self.high.iter().map(|(n, f)| (*n, f)))
+    }
+
+    pub(super) fn values(&self) -> impl Iterator<Item = &Fd> {
+        self.low.iter().flatten().chain(self.high.values())
+    }
+
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut Fd> {
+        self.low.iter_mut().flatten().chain(self.high.values_mut())
+    }
+
+    pub(super) fn into_values(self) -> impl Iterator<Item = Fd> {
+        self.low
+            .into_iter()
+            .flatten()
+            .chain(self.high.into_values())
+    }
+}
 
 /// The fd tables, by pid. A removed table leaves an empty map in its slot for the next one,
 /// so the slab never outgrows the most processes alive at once.
@@ -79,5 +154,51 @@ impl FdTables {
     #[cfg(test)]
     pub(super) fn pids(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
         self.of.iter().map(|(p, s)| (*p, *s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Fd {
+        Fd {
+            name: name.as_bytes().to_vec(),
+            ..Fd::default()
+        }
+    }
+
+    #[test]
+    fn low_high_and_negative_numbers_behave_alike() {
+        let mut t = FdTable::default();
+        let nums = [0, 3, LOW as i64 - 1, LOW as i64, 100_000, -1, -100];
+        for n in nums {
+            assert!(t.insert(n, named(&format!("a{n}"))).is_none());
+        }
+        for n in nums {
+            assert_eq!(
+                t.get(&n).map(|f| f.name.clone()),
+                Some(format!("a{n}").into_bytes())
+            );
+            // Replacing gives the old fd back.
+            let old = t.insert(n, named(&format!("b{n}")));
+            assert_eq!(old.map(|f| f.name), Some(format!("a{n}").into_bytes()));
+        }
+        assert!(t.get(&1).is_none());
+        assert!(t.get(&(LOW as i64 + 1)).is_none());
+        let mut seen: Vec<i64> = t.iter().map(|(n, _)| n).collect();
+        seen.sort_unstable();
+        let mut want = nums.to_vec();
+        want.sort_unstable();
+        assert_eq!(seen, want);
+        assert_eq!(t.remove(&3).map(|f| f.name), Some(b"b3".to_vec()));
+        assert_eq!(t.remove(&3).map(|f| f.name), None);
+        assert_eq!(t.remove(&-1).map(|f| f.name), Some(b"b-1".to_vec()));
+        if let Some(f) = t.get_mut(&0) {
+            f.name = b"c0".to_vec();
+        }
+        assert_eq!(t.get(&0).map(|f| f.name.clone()), Some(b"c0".to_vec()));
+        assert_eq!(t.values().count(), nums.len() - 2);
+        assert_eq!(t.into_values().count(), nums.len() - 2);
     }
 }

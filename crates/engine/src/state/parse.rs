@@ -1089,7 +1089,7 @@ fn data_tuple(state: &mut State, tid: i64, fd: i64, t: &SockTuple<'_>, incoming:
     let bound = |port: u16| {
         state.fds.get(pid).is_some_and(|t| {
             t.iter()
-                .any(|(n, g)| *n != fd && g.is_server_kind() && g.dport == port && port != 0)
+                .any(|(n, g)| n != fd && g.is_server_kind() && g.dport == port && port != 0)
         })
     };
     let (role_none, guess_server) = {
