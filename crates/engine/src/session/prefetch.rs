@@ -18,8 +18,11 @@ use crate::state::State;
 /// Records per batch: large enough that the hand-over cost vanishes, small enough to stay
 /// in cache.
 const BATCH: usize = 1024;
-/// Batches in flight: bounds the decoder's lead (and memory) when the consumer is slower.
-const IN_FLIGHT: usize = 4;
+/// Batches in flight: bounds the decoder's lead (and memory: under 1 MB) when the consumer
+/// is slower. The lead must outlast the decoder's longest stop, building a section's opening
+/// state (about a millisecond on the benchmark input): with 4, the session thread waited
+/// there at every section start, a fifth of the run on the `fd.*` filters.
+const IN_FLIGHT: usize = 16;
 /// Read bytes are unmapped in steps of this size: each step costs a system call and a
 /// TLB flush on both cores.
 const RELEASE: u64 = 4 << 20;
