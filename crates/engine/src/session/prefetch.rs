@@ -26,6 +26,9 @@ const IN_FLIGHT: usize = 16;
 /// Read bytes are unmapped in steps of this size: each step costs a system call and a
 /// TLB flush on both cores.
 const RELEASE: u64 = 4 << 20;
+/// Read bytes still mapped beyond this are unmapped without waiting for a wait: when the
+/// two threads keep pace, neither waits for long stretches.
+const RELEASE_BEHIND: u64 = 16 << 20;
 /// Bytes mapped ahead of the decoder per wait (of either thread), and how far ahead at most.
 const MAP_STEP: u64 = 1 << 20;
 const MAP_AHEAD: u64 = 8 << 20;
@@ -199,6 +202,7 @@ impl<'c> Source<'c> {
                 }
                 Origin::Threaded { rx, back, pages } => {
                     pages.read.store(*pos, Ordering::Relaxed);
+                    pages.release_if_behind();
                     // A full return channel only means the decoder has spares already.
                     let _ = back.try_send((std::mem::take(cur), std::mem::take(retired)));
                     let next = match rx.try_recv() {
@@ -247,6 +251,15 @@ impl Pages<'_> {
                 .is_ok()
         {
             self.capture.release(from as usize..done as usize);
+        }
+    }
+
+    /// [`Pages::release_read`] when much of what was read is still mapped.
+    #[inline]
+    fn release_if_behind(&self) {
+        let read = self.read.load(Ordering::Relaxed);
+        if read.saturating_sub(self.released.load(Ordering::Relaxed)) >= RELEASE_BEHIND {
+            self.release_read();
         }
     }
 
