@@ -476,8 +476,8 @@ impl Input<'_> {
 
 /// [`Sink::wants`] for every code and kind, asked once: a table lookup per event.
 struct Wanted {
-    /// By code: bit `1 << kind` set when the sink wants events of that code hidden as
-    /// `kind` (the [`Hidden`] variants in order).
+    /// By code: bit `1 << (kind as u8)` set when the sink wants events of that code hidden
+    /// as `kind`.
     by_code: Box<[u8; Wanted::CODES]>,
 }
 
@@ -494,9 +494,9 @@ impl Wanted {
     fn new<S: Sink>(sink: &S) -> Wanted {
         let mut by_code = Box::new([0u8; Wanted::CODES]);
         for (code, bits) in (0u16..).zip(by_code.iter_mut()) {
-            for (bit, &kind) in Wanted::KINDS.iter().enumerate() {
+            for kind in Wanted::KINDS {
                 if sink.wants(code, kind) {
-                    *bits |= 1 << bit;
+                    *bits |= 1 << kind as u8;
                 }
             }
         }
@@ -542,7 +542,6 @@ fn next_event<'c, S: Sink>(
             return Ok(None);
         }
     };
-
     loop {
         let rec = match records.next() {
             Some(Item::Record(rec)) => Some(rec),

@@ -157,8 +157,8 @@ impl<'c> Source<'c> {
         self.pos
     }
 
-    /// Frees `state` on the decoder thread, if there is one: a large state takes as long to
-    /// free as to build.
+    /// Frees `state` on the decoder thread, if there is one: freeing a section's tables is
+    /// work the busier session thread can skip.
     pub(super) fn retire(&mut self, state: State) {
         if let Origin::Threaded { .. } = self.origin {
             self.retired.push(state);
