@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::fields::{catalog::Catalog, catalog::EventSource, Field, Scratch};
+use crate::fields::{catalog::Catalog, catalog::EventSource, thread, Field, FieldId, Scratch};
 use crate::filter::{self, CompileError, Filter, MacroResolver, Macros, ParseError};
 use crate::session::EventCtx;
 
@@ -33,6 +33,8 @@ pub struct EventFilter {
     filter: Filter<Field>,
     scratch: filter::Scratch,
     fields: Scratch,
+    /// The leading check when it tests `proc.name` alone (see [`EventFilter::thread_gate`]).
+    gate: Option<usize>,
 }
 
 impl EventFilter {
@@ -57,10 +59,16 @@ impl EventFilter {
     ) -> Result<EventFilter, FilterError> {
         let ast = filter::parse(text).map_err(FilterError::Parse)?;
         let filter = filter::compile(&ast, catalog, macros).map_err(FilterError::Compile)?;
+        let gate = filter.leading_check().and_then(|(i, slot)| {
+            let f = filter.fields().get(slot)?;
+            let comm = FieldId::Thread(thread::Id::Name);
+            (f.plugin.is_none() && f.def.id == comm).then_some(i)
+        });
         Ok(EventFilter {
             filter,
             scratch: filter::Scratch::new(),
             fields: Scratch::default(),
+            gate,
         })
     }
 
@@ -70,6 +78,23 @@ impl EventFilter {
             .fields()
             .iter()
             .any(|f| f.plugin.is_some() || crate::fields::needs_state(f))
+    }
+
+    /// True when the filter fails on every event of a thread whose `proc.name` fails a test
+    /// that comes first (`proc.name=etcd and ...`): a reader may then leave out the events
+    /// of such a thread until its name can change (see [`EventFilter::thread_gate_fails`]).
+    pub fn thread_gate(&self) -> bool {
+        self.gate.is_some()
+    }
+
+    /// True when the event's thread fails that test: no event of the thread can match
+    /// while its `proc.name` stays as it is.
+    pub fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
+        let Some(i) = self.gate else {
+            return false;
+        };
+        let mut src = EventSource::new(ctx, &mut self.fields);
+        !self.filter.eval_check_alone(i, &mut src, &mut self.scratch)
     }
 
     /// The compiled program (event-type set, warnings).

@@ -44,6 +44,14 @@ impl Sink for Lines {
     fn needs_state(&self) -> bool {
         self.stateful
     }
+
+    fn has_thread_gate(&self) -> bool {
+        self.selective && self.filter.thread_gate()
+    }
+
+    fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
+        self.filter.thread_gate_fails(ctx)
+    }
 }
 
 /// The lines printed, then the errors that ended the input.
@@ -96,6 +104,11 @@ const FILTERS: &[&str] = &[
     "evt.type in (pselect6, getdents64, open)",
     "evt.type=syscall or evt.type=poll",
     "not evt.type in (pselect6, switch)",
+    // A leading proc.name test lets the reader leave out whole threads.
+    "proc.name=etcd",
+    "proc.name != etcd and fd.type=ipv4",
+    "proc.name in (sshd, bash, sh, cat) and evt.type in (read, write, execve, clone)",
+    "proc.name startswith k and (fd.name contains /etc or evt.type=execve)",
 ];
 
 #[test]

@@ -74,6 +74,34 @@ impl<F> Filter<F> {
     }
 }
 
+impl<F> Filter<F> {
+    /// The leading check that decides alone when it fails: the first one, followed by a jump
+    /// to the end when false (`A and ...` at the top) or by nothing. Its field slot too.
+    pub(crate) fn leading_check(&self) -> Option<(usize, usize)> {
+        let i = match self.code.as_slice() {
+            [Insn::Check(i)] => *i,
+            [Insn::Check(i), Insn::JumpIfFalse(end), ..] if *end == self.code.len() => *i,
+            _ => return None,
+        };
+        let c = self.checks.get(i)?;
+        if c.codes.is_some() {
+            return None;
+        }
+        Some((i, c.single?))
+    }
+
+    /// Evaluates check `i` alone on the event behind `src` (see [`Filter::leading_check`]).
+    pub(crate) fn eval_check_alone<S>(&self, i: usize, src: &mut S, scratch: &mut Scratch) -> bool
+    where
+        S: FieldSource<Field = F> + ?Sized,
+    {
+        scratch.reset(self.fields.len());
+        self.checks
+            .get(i)
+            .is_some_and(|c| eval_check(c, &self.fields, src, scratch))
+    }
+}
+
 impl<F> Extractor<F> {
     /// Extracts (and transforms) the values for the event behind `src`.
     pub fn extract<'s, S>(&self, src: &mut S, scratch: &'s mut Scratch) -> Extracted<'s>

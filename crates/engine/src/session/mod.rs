@@ -114,6 +114,19 @@ pub trait Sink {
     fn needs_state(&self) -> bool {
         true
     }
+    /// True when the sink's filter starts with a `proc.name` test whose failure rejects the
+    /// event (`proc.name=etcd and ...`): the session may then have the reader leave out the
+    /// events of a thread that fails it, while the thread keeps its name (those the state
+    /// needs apart). See [`Sink::thread_gate_fails`].
+    fn has_thread_gate(&self) -> bool {
+        false
+    }
+    /// After [`Sink::event`] for `ctx`: true when the event's thread fails that test, so that
+    /// the sink would ignore every event of the thread until it is renamed (exec, clone) or
+    /// goes.
+    fn thread_gate_fails(&mut self, _ctx: &EventCtx<'_>) -> bool {
+        false
+    }
     /// A non-event record (section header, metadata block, unknown block), in file order,
     /// after the state has applied it. Writers copy metadata from here.
     fn record(&mut self, _input: usize, _record: &Record<'_>) -> Result<(), Self::Error> {
@@ -170,6 +183,9 @@ struct Input<'c> {
     leading: bool,
     /// Next event, peeked for the merge.
     pending: Option<Event<'c>>,
+    /// Counts the records and events after which any thread may have another name (see
+    /// [`Gate`]).
+    epoch: u64,
     done: bool,
     len: u64,
 }
@@ -291,12 +307,23 @@ impl<'c> Session<'c> {
         // plugin that sees every event.
         let live = self.live && self.plugins.is_some();
         let plan = (self.captures.len() == 1 && !live && !parsers && mirror.is_none()).then(|| {
-            Plan::new(
+            let plan = Plan::new(
                 |ty| Wanted::KINDS.iter().any(|&h| sink.wants(ty, h)),
                 |id| sink.wants_syscall(id),
                 !stateless,
-            )
+            );
+            if sink.has_thread_gate() {
+                plan.with_thread_gate()
+            } else {
+                plan
+            }
         });
+        // Threads the reader is told to leave out, asked of the sink once per thread and
+        // epoch (see `Sink::thread_gate_fails`).
+        let mut gate = plan
+            .as_ref()
+            .filter(|_| sink.has_thread_gate() && !stateless)
+            .map(|p| Gate::new(p.clone()));
         let new_input = |source, len| Input {
             source,
             live_buf: Vec::new(),
@@ -304,6 +331,7 @@ impl<'c> Session<'c> {
             state: State::default(),
             leading: true,
             pending: None,
+            epoch: 0,
             done: false,
             len,
         };
@@ -368,11 +396,13 @@ impl<'c> Session<'c> {
                 break;
             };
             let Input {
+                source,
                 pending,
                 live_buf,
                 live_pending,
                 state,
                 leading,
+                epoch,
                 ..
             } = input;
             let event = if let Some(ev) = next.or_else(|| pending.take()) {
@@ -421,8 +451,8 @@ impl<'c> Session<'c> {
             let ts = event.ts();
             let first = *clock.first_ts.get_or_insert(ts);
             let prev_ts = clock.prev_ts;
-            let go_on = !wanted.get(sink, ty, hidden)
-                || sink.event(&EventCtx {
+            let go_on = if wanted.get(sink, ty, hidden) {
+                let ctx = EventCtx {
                     event,
                     num,
                     input: idx,
@@ -432,7 +462,18 @@ impl<'c> Session<'c> {
                     state,
                     latency,
                     plugins: self.plugins,
-                })?;
+                };
+                let go_on = sink.event(&ctx)?;
+                if let (Some(g), Feed::Capture(source)) = (&mut gate, &mut *source) {
+                    g.after_event(sink, &ctx, *epoch, source);
+                }
+                go_on
+            } else {
+                true
+            };
+            if gate.as_ref().is_some_and(|g| g.plan.renames_threads(ty)) {
+                *epoch += 1;
+            }
             clock.prev_ts = ts;
             // Checking every 4096 events keeps progress off the per-event cost.
             since_progress += 1;
@@ -513,6 +554,48 @@ impl Wanted {
     }
 }
 
+/// The threads reported to the reader as failing the sink's thread gate, so that each is
+/// asked about once per epoch of its input: direct-mapped on the tid.
+struct Gate {
+    plan: Plan,
+    asked: Box<[(u64, u64); Gate::SLOTS]>,
+}
+
+impl Gate {
+    const SLOTS: usize = 1024;
+
+    fn new(plan: Plan) -> Gate {
+        Gate {
+            plan,
+            asked: Box::new([(u64::MAX, u64::MAX); Gate::SLOTS]),
+        }
+    }
+
+    /// After the sink saw `ctx`: asks it about the event's thread unless it was asked in
+    /// this `epoch`, and reports a failing thread to `source`.
+    #[inline]
+    fn after_event<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        ctx: &EventCtx<'_>,
+        epoch: u64,
+        source: &mut Source<'_>,
+    ) {
+        let tid = ctx.event.tid();
+        let Some(slot) = self.asked.get_mut((tid as usize) % Gate::SLOTS) else {
+            return;
+        };
+        if *slot == (tid, epoch) {
+            return;
+        }
+        *slot = (tid, epoch);
+        // Only a thread the state knows: an unknown one may yet appear under another name.
+        if ctx.state.thread(tid as i64).is_some() && sink.thread_gate_fails(ctx) {
+            source.exclude(tid, ctx.event.offset().0);
+        }
+    }
+}
+
 /// The session's event count and times, which left-out events advance too.
 #[derive(Debug, Default)]
 struct Clock {
@@ -567,6 +650,7 @@ fn next_event<'c, S: Sink>(
                 } = *opening;
                 records.retire(std::mem::replace(&mut input.state, state));
                 input.leading = true;
+                input.epoch += 1;
                 for rec in &opened {
                     sink.record(idx, rec)?;
                 }
@@ -592,6 +676,8 @@ fn next_event<'c, S: Sink>(
             }
             Some(Ok(rec)) => rec,
         };
+        // Any record may rename threads: what the sink said of them is void.
+        input.epoch += 1;
         match &rec {
             Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.

@@ -41,8 +41,9 @@ const DIRECT: usize = 64;
 /// One batch and the input position after its last record.
 type Batch<'c> = (VecDeque<Item<'c>>, u64);
 /// An emptied batch going back for reuse, with states the session is done with, so that
-/// the decoder thread frees them.
-type Spent<'c> = (VecDeque<Item<'c>>, Vec<State>);
+/// the decoder thread frees them, and the session's thread exclusions (see
+/// [`Source::exclude`]).
+type Spent<'c> = (VecDeque<Item<'c>>, Vec<State>, Vec<(u64, u64)>);
 
 /// The records of one input, read here or by a decoder thread, handed out from a buffer
 /// either way.
@@ -53,6 +54,8 @@ pub(super) struct Source<'c> {
     pos: u64,
     /// States replaced by a section's new one, to be freed off the session thread.
     retired: Vec<State>,
+    /// Exclusions for the decoder thread: `(tid, at)` (see [`Source::exclude`]).
+    excluded: Vec<(u64, u64)>,
     origin: Origin<'c>,
 }
 
@@ -96,6 +99,7 @@ impl<'c> Source<'c> {
             cur: VecDeque::new(),
             pos: 0,
             retired: Vec::new(),
+            excluded: Vec::new(),
             origin: Origin::Direct(records),
         }
     }
@@ -121,10 +125,13 @@ impl<'c> Source<'c> {
         });
         let decoder_pages = Arc::clone(&pages);
         scope.spawn(move || loop {
-            let (mut batch, retired) = back_rx
+            let (mut batch, retired, excluded) = back_rx
                 .try_recv()
-                .unwrap_or_else(|_| (VecDeque::with_capacity(BATCH), Vec::new()));
+                .unwrap_or_else(|_| (VecDeque::with_capacity(BATCH), Vec::new(), Vec::new()));
             drop(retired);
+            for (tid, at) in excluded {
+                records.exclude(tid, at);
+            }
             batch.clear();
             // One short of the batch: a run and the record ending it may come together.
             let last = !records.fill(&mut batch, BATCH - 1);
@@ -148,6 +155,7 @@ impl<'c> Source<'c> {
             cur: VecDeque::new(),
             pos: 0,
             retired: Vec::new(),
+            excluded: Vec::new(),
             origin: Origin::Threaded { rx, back, pages },
         }
     }
@@ -155,6 +163,15 @@ impl<'c> Source<'c> {
     /// Offset of the next block to read (at the granularity of the buffer).
     pub(super) fn position(&self) -> u64 {
         self.pos
+    }
+
+    /// After the event at offset `at`, the session wants no event of thread `tid` while the
+    /// thread keeps its name: the decoder may leave them out (see `Thin::exclude`).
+    pub(super) fn exclude(&mut self, tid: u64, at: u64) {
+        match &mut self.origin {
+            Origin::Direct(records) => records.exclude(tid, at),
+            Origin::Threaded { .. } => self.excluded.push((tid, at)),
+        }
     }
 
     /// Frees `state` on the decoder thread, if there is one: freeing a section's tables is
@@ -186,6 +203,7 @@ impl<'c> Source<'c> {
             cur,
             pos,
             retired,
+            excluded,
             origin,
         } = self;
         loop {
@@ -204,7 +222,11 @@ impl<'c> Source<'c> {
                     pages.read.store(*pos, Ordering::Relaxed);
                     pages.release_if_behind();
                     // A full return channel only means the decoder has spares already.
-                    let _ = back.try_send((std::mem::take(cur), std::mem::take(retired)));
+                    let _ = back.try_send((
+                        std::mem::take(cur),
+                        std::mem::take(retired),
+                        std::mem::take(excluded),
+                    ));
                     let next = match rx.try_recv() {
                         Ok(batch) => Some(batch),
                         Err(TryRecvError::Empty) => {

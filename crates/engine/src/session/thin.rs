@@ -39,7 +39,24 @@ pub(super) struct Plan {
     /// the syscall ids it may want, the touch bits standing for the others, and the class of
     /// codes 0 and 1 otherwise.
     generic: Option<Generic>,
+    /// By code: the class of an event of an excluded thread (see [`Excluded`]): the touch
+    /// bits standing for it, or [`KEEP`] when the state must parse it all the same.
+    unwanted: Box<[u8; CODES]>,
+    /// By code: how a kept event of the code ends thread exclusions (`INV_*` bits).
+    invalidates: Box<[u8; CODES]>,
+    /// The consumer may report threads none of whose events it wants (see [`Excluded`]).
+    gated: bool,
 }
+
+/// [`Plan::invalidates`]: the event's thread may get a new name (or go).
+const INV_TID: u8 = 1;
+/// ... a clone's exit: the child, named by the first parameter in the parent (the parent
+/// keeps its name) and by the event's tid in the child (where the parameter is 0).
+const INV_CHILD: u8 = 2;
+/// ... its thread goes only after the event: exclusions reported at the event are stale.
+const INV_AFTER: u8 = 4;
+/// ... and so may any thread (container events make up threads).
+const INV_ALL: u8 = 8;
 
 /// How generic events are left out: by syscall id.
 #[derive(Debug, Clone)]
@@ -50,6 +67,23 @@ struct Generic {
     effects: [u8; 2],
     /// For codes 0 and 1: the class when the id decides nothing (wanted, or absent).
     class: [u8; 2],
+}
+
+/// The [`Plan::invalidates`] bits of code `ty`: the events after which a thread's
+/// `proc.name` may differ (what the state's clone, execve, procexit and container parsers
+/// change).
+fn invalidation(ty: u16) -> u8 {
+    let Some(info) = table::CURRENT.event(ty) else {
+        return 0;
+    };
+    let exit = ty & 1 == 1;
+    match info.name {
+        "clone" | "fork" | "vfork" | "clone3" if exit => INV_CHILD,
+        "execve" | "execveat" if exit => INV_TID,
+        "procexit" => INV_TID | INV_AFTER,
+        _ if super::is_initial_state_type(ty) => INV_ALL,
+        _ => 0,
+    }
 }
 
 impl Plan {
@@ -76,6 +110,33 @@ impl Plan {
             }
             effect(ty)
         };
+        // What an event of an excluded thread is: left out unless the state needs it.
+        let stateful = |ty: u16| {
+            if super::is_initial_state_type(ty) {
+                None
+            } else {
+                effect(ty)
+            }
+        };
+        let mut unwanted = Box::new([KEEP; CODES]);
+        let mut invalidates = Box::new([0u8; CODES]);
+        for (c, (u, inv)) in unwanted
+            .iter_mut()
+            .zip(invalidates.iter_mut())
+            .enumerate()
+            .take(len)
+        {
+            let Ok(ty) = u16::try_from(c) else {
+                break;
+            };
+            if touches {
+                *u = match (stateful(ty), stateful(ty ^ 1)) {
+                    (Some(a), Some(_)) => a,
+                    _ => KEEP,
+                };
+            }
+            *inv = invalidation(ty);
+        }
         let mut class = Box::new([KEEP; CODES]);
         for (c, slot) in class.iter_mut().enumerate().take(len) {
             let Ok(ty) = u16::try_from(c) else {
@@ -112,12 +173,31 @@ impl Plan {
             class,
             touches,
             generic,
+            unwanted,
+            invalidates,
+            gated: false,
         }
+    }
+
+    /// The consumer will report threads none of whose events it wants while their
+    /// `proc.name` stays as it is ([`Thin::exclude`]): their events are then left out too,
+    /// those the state needs apart. Only with state kept (touches).
+    pub(super) fn with_thread_gate(mut self) -> Plan {
+        self.gated = self.touches;
+        self
+    }
+
+    /// True when a kept event of code `ty` may rename or remove threads (see
+    /// [`Excluded`]): whoever keeps a record of exclusions must start it again.
+    pub(super) fn renames_threads(&self, ty: u16) -> bool {
+        self.invalidates
+            .get(usize::from(ty))
+            .is_some_and(|&inv| inv != 0)
     }
 
     /// True when nothing is left out.
     pub(super) fn keeps_all(&self) -> bool {
-        self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
+        !self.gated && self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
     }
 
     /// [`KEEP`] or the touch bits standing for `ev` left out.
@@ -388,6 +468,104 @@ struct Thinning {
     /// The left-out events not yet handed over ([`Skipped::NONE`] for none).
     run: Skipped,
     touched: Touched,
+    /// Boxed: it keeps the decoder's state small to move.
+    excluded: Box<Excluded>,
+}
+
+/// Threads whose events the consumer does not want while their `proc.name` stays as it is
+/// (its filter starts with a `proc.name` test they fail), as it reported them from its
+/// place in the input, behind the decoder's. A report holds until an event the decoder
+/// sees may rename or remove the thread ([`Plan::invalidates`]); one made before such an
+/// event is void, as the consumer had not seen it yet.
+#[derive(Debug)]
+struct Excluded {
+    /// Direct-mapped on the tid: an entry of the current generation marks its tid
+    /// excluded (a collision only keeps a thread's events).
+    slots: Box<[(u64, u32); SEEN]>,
+    generation: u32,
+    /// Some entry may be of the current generation.
+    any: bool,
+    /// Input offset of the last event or record that may have renamed any thread.
+    reset_at: u64,
+    /// Per tid: input offset from which the thread may have another name.
+    renamed_at: std::collections::HashMap<u64, u64>,
+}
+
+impl Excluded {
+    fn new() -> Excluded {
+        Excluded {
+            slots: Box::new([(0, u32::MAX); SEEN]),
+            generation: 0,
+            any: false,
+            reset_at: 0,
+            renamed_at: std::collections::HashMap::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn contains(&self, tid: u64) -> bool {
+        self.any
+            && self
+                .slots
+                .get(Touched::slot(tid))
+                .is_some_and(|&(t, g)| t == tid && g == self.generation)
+    }
+
+    /// The consumer's report: after the event at offset `at`, `tid`'s events are not wanted.
+    fn add(&mut self, tid: u64, at: u64) {
+        let stale = at < self.reset_at || self.renamed_at.get(&tid).is_some_and(|&r| r > at);
+        if let (false, Some(slot)) = (stale, self.slots.get_mut(Touched::slot(tid))) {
+            *slot = (tid, self.generation);
+            self.any = true;
+        }
+    }
+
+    /// `tid` may have another name from offset `at` on.
+    fn rename(&mut self, tid: u64, at: u64) {
+        self.renamed_at.insert(tid, at);
+        if let Some(slot) = self.slots.get_mut(Touched::slot(tid)) {
+            if slot.0 == tid {
+                slot.1 = u32::MAX;
+            }
+        }
+    }
+
+    /// Any thread may have another name from offset `at` on.
+    fn reset(&mut self, at: u64) {
+        self.reset_at = at;
+        self.renamed_at.clear();
+        self.any = false;
+        // u32::MAX marks void entries, so generations stay below it.
+        self.generation = (self.generation + 1) % u32::MAX;
+    }
+
+    /// A kept event whose code has the [`Plan::invalidates`] bits `inv`.
+    #[cold]
+    fn renaming_event(&mut self, ev: &scap::Event<'_>, inv: u8) {
+        let at = ev.offset().0;
+        if inv & INV_ALL != 0 {
+            self.reset(at);
+            return;
+        }
+        // Its thread goes with the next event: a report made at this one is void.
+        let from = if inv & INV_AFTER != 0 { at + 1 } else { at };
+        if inv & INV_TID != 0 {
+            self.rename(ev.tid(), from);
+        }
+        if inv & INV_CHILD != 0 {
+            let res = ev
+                .param(0)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(i64::from_le_bytes);
+            match res {
+                Some(child) if child > 0 => self.rename(child as u64, from),
+                // A failed clone renames nothing.
+                Some(child) if child < 0 => {}
+                // The child's own exit, or a result that does not read as one.
+                _ => self.rename(ev.tid(), from),
+            }
+        }
+    }
 }
 
 impl<'c> Thin<'c> {
@@ -399,6 +577,7 @@ impl<'c> Thin<'c> {
                 plan,
                 run: Skipped::NONE,
                 touched: Touched::new(),
+                excluded: Box::new(Excluded::new()),
             }),
             openings: Openings::default(),
         }
@@ -413,6 +592,14 @@ impl<'c> Thin<'c> {
     /// Offset of the next block to read.
     pub(super) fn position(&self) -> u64 {
         self.records.position()
+    }
+
+    /// The consumer's report that, after the event at offset `at`, it wants no event of
+    /// thread `tid` while the thread keeps its name (see [`Plan::with_thread_gate`]).
+    pub(super) fn exclude(&mut self, tid: u64, at: u64) {
+        if let Some(t) = self.thinning.as_mut().filter(|t| t.plan.gated) {
+            t.excluded.add(tid, at);
+        }
     }
 
     /// Appends the next items to `out` until it holds `room` of them (one more when a run and
@@ -464,6 +651,8 @@ impl<'c> Thin<'c> {
                 }
                 Some(rec) => {
                     t.touched.reset();
+                    // A section or metadata block may rename any thread.
+                    t.excluded.reset(Records::position(records));
                     t.run.flush(out);
                     openings.record(rec, out);
                 }
@@ -483,8 +672,20 @@ impl Thinning {
         room: usize,
         ev: scap::Event<'c>,
     ) -> ControlFlow<()> {
-        let class = self.plan.class(&ev);
+        let mut class = self.plan.class(&ev);
+        if class == KEEP && self.excluded.any {
+            let code = usize::from(ev.event_type());
+            let unwanted = self.plan.unwanted.get(code).copied().unwrap_or(KEEP);
+            if unwanted != KEEP && self.excluded.contains(ev.tid()) {
+                class = unwanted;
+            }
+        }
         if class == KEEP {
+            let code = usize::from(ev.event_type());
+            let inv = self.plan.invalidates.get(code).copied().unwrap_or(0);
+            if inv != 0 {
+                self.excluded.renaming_event(&ev, inv);
+            }
             self.touched.kept(ev.tid());
             self.run.flush(out);
             out.push_back(Item::Record(Ok(Record::Event(ev))));

@@ -151,6 +151,16 @@ impl<W: Write> Sink for Printer<W> {
                 .is_none_or(|f| f.program().may_match_generic(id))
     }
 
+    fn has_thread_gate(&self) -> bool {
+        self.filter.as_ref().is_some_and(EventFilter::thread_gate)
+    }
+
+    fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
+        self.filter
+            .as_mut()
+            .is_some_and(|f| f.thread_gate_fails(ctx))
+    }
+
     /// The early returns of `event`, decided without the event's context.
     fn wants(&self, ty: u16, hidden: Hidden) -> bool {
         if self.summary.is_some() {
