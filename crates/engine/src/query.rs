@@ -3,8 +3,12 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
+use crate::fields::value::Value;
 use crate::fields::{catalog::Catalog, catalog::EventSource, thread, Field, FieldId, Scratch};
 use crate::filter::{self, CompileError, Filter, MacroResolver, Macros, ParseError};
+use crate::filter::{FieldSource, ValueSink};
 use crate::session::EventCtx;
 
 /// A filter that does not parse or compile.
@@ -34,7 +38,39 @@ pub struct EventFilter {
     scratch: filter::Scratch,
     fields: Scratch,
     /// The leading check when it tests `proc.name` alone (see [`EventFilter::thread_gate`]).
-    gate: Option<usize>,
+    gate: Option<ThreadGate>,
+}
+
+/// The leading `proc.name` test of a filter (`proc.name=etcd and ...`), on its own: a thread
+/// whose name fails it has no event the filter can match while it keeps that name.
+#[derive(Debug, Clone)]
+pub struct ThreadGate {
+    filter: Arc<Filter<Field>>,
+    check: usize,
+}
+
+impl ThreadGate {
+    /// True when a thread named `comm` (its `proc.name`) fails the test.
+    pub fn fails(&self, comm: &[u8], scratch: &mut filter::Scratch) -> bool {
+        !self
+            .filter
+            .eval_check_alone(self.check, &mut Comm(comm), scratch)
+    }
+}
+
+/// A thread's name as the only field value: the gate's check reads nothing else.
+struct Comm<'a>(&'a [u8]);
+
+impl FieldSource for Comm<'_> {
+    type Field = Field;
+
+    fn extract(&mut self, _field: &Field, out: &mut ValueSink<'_>) {
+        out.push(Value::Bytes(self.0));
+    }
+
+    fn peek(&mut self, _field: &Field) -> Option<Option<Value<'_>>> {
+        Some(Some(Value::Bytes(self.0)))
+    }
 }
 
 impl EventFilter {
@@ -59,10 +95,13 @@ impl EventFilter {
     ) -> Result<EventFilter, FilterError> {
         let ast = filter::parse(text).map_err(FilterError::Parse)?;
         let filter = filter::compile(&ast, catalog, macros).map_err(FilterError::Compile)?;
-        let gate = filter.leading_check().and_then(|(i, slot)| {
+        let gate = filter.leading_check().and_then(|(check, slot)| {
             let f = filter.fields().get(slot)?;
             let comm = FieldId::Thread(thread::Id::Name);
-            (f.plugin.is_none() && f.def.id == comm).then_some(i)
+            (f.plugin.is_none() && f.def.id == comm).then(|| ThreadGate {
+                filter: Arc::new(filter.clone()),
+                check,
+            })
         });
         Ok(EventFilter {
             filter,
@@ -80,21 +119,10 @@ impl EventFilter {
             .any(|f| f.plugin.is_some() || crate::fields::needs_state(f))
     }
 
-    /// True when the filter fails on every event of a thread whose `proc.name` fails a test
-    /// that comes first (`proc.name=etcd and ...`): a reader may then leave out the events
-    /// of such a thread until its name can change (see [`EventFilter::thread_gate_fails`]).
-    pub fn thread_gate(&self) -> bool {
-        self.gate.is_some()
-    }
-
-    /// True when the event's thread fails that test: no event of the thread can match
-    /// while its `proc.name` stays as it is.
-    pub fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
-        let Some(i) = self.gate else {
-            return false;
-        };
-        let mut src = EventSource::new(ctx, &mut self.fields);
-        !self.filter.eval_check_alone(i, &mut src, &mut self.scratch)
+    /// The filter's leading `proc.name` test, when it has one (`proc.name=etcd and ...`): a
+    /// reader may leave out the events of a thread that fails it until its name can change.
+    pub fn thread_gate(&self) -> Option<&ThreadGate> {
+        self.gate.as_ref()
     }
 
     /// The compiled program (event-type set, warnings).

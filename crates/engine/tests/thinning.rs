@@ -9,7 +9,7 @@
 mod common;
 
 use engine::output::{Format, LineWriter};
-use engine::query::EventFilter;
+use engine::query::{EventFilter, ThreadGate};
 use engine::session::{EventCtx, Hidden, Session, Sink};
 use scap::Capture;
 
@@ -45,12 +45,11 @@ impl Sink for Lines {
         self.stateful
     }
 
-    fn has_thread_gate(&self) -> bool {
-        self.selective && self.filter.thread_gate()
-    }
-
-    fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
-        self.filter.thread_gate_fails(ctx)
+    fn thread_gate(&self) -> Option<ThreadGate> {
+        self.filter
+            .thread_gate()
+            .filter(|_| self.selective)
+            .cloned()
     }
 }
 

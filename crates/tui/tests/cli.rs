@@ -300,6 +300,13 @@ fn a_leading_proc_name_test_changes_nothing_but_speed() {
         None => eprintln!("skipped: the k8s part of the proc.name gate test (../shared not found)"),
     }
     let pairs = [
+        // In the sample, bash forks and the child execs cat: a thread left out as "bash"
+        // must be shown once it is "cat".
+        ("proc.name=cat", "evt.num > 0 and proc.name=cat"),
+        (
+            "proc.name in (cat, curl)",
+            "evt.num > 0 and proc.name in (cat, curl)",
+        ),
         (
             "proc.name=etcd and fd.type=ipv4",
             "fd.type=ipv4 and proc.name=etcd",

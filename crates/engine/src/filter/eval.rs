@@ -84,7 +84,12 @@ impl<F> Filter<F> {
             _ => return None,
         };
         let c = self.checks.get(i)?;
-        if c.codes.is_some() {
+        // Against constants only: a `val()` operand would read another field.
+        let constant = matches!(
+            c.test,
+            Test::Cmp { .. } | Test::Set { .. } | Test::PMatch(_)
+        );
+        if c.codes.is_some() || !constant {
             return None;
         }
         Some((i, c.single?))

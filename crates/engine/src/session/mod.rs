@@ -16,6 +16,7 @@ use crate::plugin::{Merged, PluginError, PluginManager};
 use std::sync::{Arc, Mutex};
 
 use crate::plugin::MapThreadTable;
+use crate::query::ThreadGate;
 use crate::state::table::Mirror;
 use crate::state::State;
 
@@ -114,18 +115,11 @@ pub trait Sink {
     fn needs_state(&self) -> bool {
         true
     }
-    /// True when the sink's filter starts with a `proc.name` test whose failure rejects the
-    /// event (`proc.name=etcd and ...`): the session may then have the reader leave out the
-    /// events of a thread that fails it, while the thread keeps its name (those the state
-    /// needs apart). See [`Sink::thread_gate_fails`].
-    fn has_thread_gate(&self) -> bool {
-        false
-    }
-    /// After [`Sink::event`] for `ctx`: true when the event's thread fails that test, so that
-    /// the sink would ignore every event of the thread until it is renamed (exec, clone) or
-    /// goes.
-    fn thread_gate_fails(&mut self, _ctx: &EventCtx<'_>) -> bool {
-        false
+    /// A test of a thread's `proc.name` that every event the sink wants passes (its filter's
+    /// leading test, as in `proc.name=etcd and ...`): the reader then leaves out the events
+    /// of threads that fail it, while they keep their name, but those the state needs.
+    fn thread_gate(&self) -> Option<ThreadGate> {
+        None
     }
     /// A non-event record (section header, metadata block, unknown block), in file order,
     /// after the state has applied it. Writers copy metadata from here.
@@ -312,18 +306,13 @@ impl<'c> Session<'c> {
                 |id| sink.wants_syscall(id),
                 !stateless,
             );
-            if sink.has_thread_gate() {
-                plan.with_thread_gate()
-            } else {
-                plan
+            match sink.thread_gate().filter(|_| !stateless) {
+                Some(gate) => plan.with_thread_gate(gate),
+                None => plan,
             }
         });
-        // Threads the reader is told to leave out, asked of the sink once per thread and
-        // epoch (see `Sink::thread_gate_fails`).
-        let mut gate = plan
-            .as_ref()
-            .filter(|_| sink.has_thread_gate() && !stateless)
-            .map(|p| Gate::new(p.clone()));
+        // The threads the reader is told to leave out, tested once per thread and epoch.
+        let mut gate = plan.as_ref().and_then(Gate::new);
         let new_input = |source, len| Input {
             source,
             live_buf: Vec::new(),
@@ -465,7 +454,7 @@ impl<'c> Session<'c> {
                 };
                 let go_on = sink.event(&ctx)?;
                 if let (Some(g), Feed::Capture(source)) = (&mut gate, &mut *source) {
-                    g.after_event(sink, &ctx, *epoch, source);
+                    g.after_event(&ctx, *epoch, source);
                 }
                 go_on
             } else {
@@ -554,35 +543,35 @@ impl Wanted {
     }
 }
 
-/// The threads reported to the reader as failing the sink's thread gate, so that each is
-/// asked about once per epoch of its input: direct-mapped on the tid.
+/// The sink's thread gate on the session side: the threads it tested, so that each is
+/// tested once per epoch of its input (direct-mapped on the tid), and those that fail are
+/// reported to the reader.
 struct Gate {
     plan: Plan,
-    asked: Box<[(u64, u64); Gate::SLOTS]>,
+    gate: ThreadGate,
+    scratch: crate::filter::Scratch,
+    tested: Box<[(u64, u64); Gate::SLOTS]>,
 }
 
 impl Gate {
     const SLOTS: usize = 1024;
 
-    fn new(plan: Plan) -> Gate {
-        Gate {
-            plan,
-            asked: Box::new([(u64::MAX, u64::MAX); Gate::SLOTS]),
-        }
+    /// For a plan with a thread gate.
+    fn new(plan: &Plan) -> Option<Gate> {
+        Some(Gate {
+            gate: plan.thread_gate()?.clone(),
+            plan: plan.clone(),
+            scratch: crate::filter::Scratch::new(),
+            tested: Box::new([(u64::MAX, u64::MAX); Gate::SLOTS]),
+        })
     }
 
-    /// After the sink saw `ctx`: asks it about the event's thread unless it was asked in
-    /// this `epoch`, and reports a failing thread to `source`.
+    /// After the sink saw `ctx`: tests the event's thread unless it was tested in this
+    /// `epoch`, and reports it to `source` if it fails.
     #[inline]
-    fn after_event<S: Sink>(
-        &mut self,
-        sink: &mut S,
-        ctx: &EventCtx<'_>,
-        epoch: u64,
-        source: &mut Source<'_>,
-    ) {
+    fn after_event(&mut self, ctx: &EventCtx<'_>, epoch: u64, source: &mut Source<'_>) {
         let tid = ctx.event.tid();
-        let Some(slot) = self.asked.get_mut((tid as usize) % Gate::SLOTS) else {
+        let Some(slot) = self.tested.get_mut((tid as usize) % Gate::SLOTS) else {
             return;
         };
         if *slot == (tid, epoch) {
@@ -590,7 +579,10 @@ impl Gate {
         }
         *slot = (tid, epoch);
         // Only a thread the state knows: an unknown one may yet appear under another name.
-        if ctx.state.thread(tid as i64).is_some() && sink.thread_gate_fails(ctx) {
+        let Some(t) = ctx.state.thread(tid as i64) else {
+            return;
+        };
+        if self.gate.fails(&t.comm, &mut self.scratch) {
             source.exclude(tid, ctx.event.offset().0);
         }
     }

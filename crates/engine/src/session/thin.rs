@@ -17,6 +17,7 @@ use std::ops::ControlFlow;
 use scap::table;
 use scap::{Record, Records};
 
+use crate::query::ThreadGate;
 use crate::state;
 
 /// Codes kept as they are: the sink may want them, or the state must parse them.
@@ -44,8 +45,9 @@ pub(super) struct Plan {
     unwanted: Box<[u8; CODES]>,
     /// By code: how a kept event of the code ends thread exclusions (`INV_*` bits).
     invalidates: Box<[u8; CODES]>,
-    /// The consumer may report threads none of whose events it wants (see [`Excluded`]).
-    gated: bool,
+    /// The test every event the consumer wants passes on its thread's name: threads that
+    /// fail it are reported, or found in a section's opening (see [`Excluded`]).
+    gate: Option<ThreadGate>,
 }
 
 /// [`Plan::invalidates`]: the event's thread may get a new name (or go).
@@ -55,8 +57,6 @@ const INV_TID: u8 = 1;
 const INV_CHILD: u8 = 2;
 /// ... its thread goes only after the event: exclusions reported at the event are stale.
 const INV_AFTER: u8 = 4;
-/// ... and so may any thread (container events make up threads).
-const INV_ALL: u8 = 8;
 
 /// How generic events are left out: by syscall id.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ struct Generic {
 
 /// The [`Plan::invalidates`] bits of code `ty`: the events after which a thread's
 /// `proc.name` may differ (what the state's clone, execve, procexit and container parsers
-/// change).
+/// change; a container event makes up a thread under its own tid, -1).
 fn invalidation(ty: u16) -> u8 {
     let Some(info) = table::CURRENT.event(ty) else {
         return 0;
@@ -81,7 +81,7 @@ fn invalidation(ty: u16) -> u8 {
         "clone" | "fork" | "vfork" | "clone3" if exit => INV_CHILD,
         "execve" | "execveat" if exit => INV_TID,
         "procexit" => INV_TID | INV_AFTER,
-        _ if super::is_initial_state_type(ty) => INV_ALL,
+        "container" => INV_TID,
         _ => 0,
     }
 }
@@ -175,16 +175,24 @@ impl Plan {
             generic,
             unwanted,
             invalidates,
-            gated: false,
+            gate: None,
         }
     }
 
-    /// The consumer will report threads none of whose events it wants while their
-    /// `proc.name` stays as it is ([`Thin::exclude`]): their events are then left out too,
-    /// those the state needs apart. Only with state kept (touches).
-    pub(super) fn with_thread_gate(mut self) -> Plan {
-        self.gated = self.touches;
+    /// The consumer wants no event of a thread whose `proc.name` fails `gate`: such threads,
+    /// found in a section's opening or reported ([`Thin::exclude`]) while they keep their
+    /// name, have their events left out too, those the state needs apart. Only with state
+    /// kept (touches).
+    pub(super) fn with_thread_gate(mut self, gate: ThreadGate) -> Plan {
+        if self.touches {
+            self.gate = Some(gate);
+        }
         self
+    }
+
+    /// The gate of [`Plan::with_thread_gate`].
+    pub(super) fn thread_gate(&self) -> Option<&ThreadGate> {
+        self.gate.as_ref()
     }
 
     /// True when a kept event of code `ty` may rename or remove threads (see
@@ -197,7 +205,7 @@ impl Plan {
 
     /// True when nothing is left out.
     pub(super) fn keeps_all(&self) -> bool {
-        !self.gated && self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
+        self.gate.is_none() && self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
     }
 
     /// [`KEEP`] or the touch bits standing for `ev` left out.
@@ -489,6 +497,8 @@ struct Excluded {
     reset_at: u64,
     /// Per tid: input offset from which the thread may have another name.
     renamed_at: std::collections::HashMap<u64, u64>,
+    /// For testing the threads of a section's opening.
+    scratch: crate::filter::Scratch,
 }
 
 impl Excluded {
@@ -499,6 +509,17 @@ impl Excluded {
             any: false,
             reset_at: 0,
             renamed_at: std::collections::HashMap::new(),
+            scratch: crate::filter::Scratch::new(),
+        }
+    }
+
+    /// Every thread of `state` (a section's opening, in force from offset `at`) whose name
+    /// fails `gate`.
+    fn add_failing(&mut self, state: &state::State, gate: &ThreadGate, at: u64) {
+        for t in state.threads() {
+            if gate.fails(&t.comm, &mut self.scratch) {
+                self.add(t.tid as u64, at);
+            }
         }
     }
 
@@ -543,10 +564,6 @@ impl Excluded {
     #[cold]
     fn renaming_event(&mut self, ev: &scap::Event<'_>, inv: u8) {
         let at = ev.offset().0;
-        if inv & INV_ALL != 0 {
-            self.reset(at);
-            return;
-        }
         // Its thread goes with the next event: a report made at this one is void.
         let from = if inv & INV_AFTER != 0 { at + 1 } else { at };
         if inv & INV_TID != 0 {
@@ -597,7 +614,7 @@ impl<'c> Thin<'c> {
     /// The consumer's report that, after the event at offset `at`, it wants no event of
     /// thread `tid` while the thread keeps its name (see [`Plan::with_thread_gate`]).
     pub(super) fn exclude(&mut self, tid: u64, at: u64) {
-        if let Some(t) = self.thinning.as_mut().filter(|t| t.plan.gated) {
+        if let Some(t) = self.thinning.as_mut().filter(|t| t.plan.gate.is_some()) {
             t.excluded.add(tid, at);
         }
     }
@@ -644,7 +661,14 @@ impl<'c> Thin<'c> {
                     return false;
                 }
                 Some(Ok(Record::Event(ev))) => {
-                    openings.flush(out);
+                    if openings.is_open() {
+                        openings.flush(out);
+                        // The opening's threads the consumer wants nothing of, from the
+                        // start (it would report them only after some of their events).
+                        if let (Some(Item::Opening(o)), Some(gate)) = (out.back(), &t.plan.gate) {
+                            t.excluded.add_failing(&o.state, gate, ev.offset().0);
+                        }
+                    }
                     if t.step(out, room, ev).is_break() {
                         return true;
                     }
@@ -663,6 +687,24 @@ impl<'c> Thin<'c> {
 }
 
 impl Thinning {
+    /// The class of an event the plan keeps, with a thread gate: left out after all when
+    /// its thread is excluded and the state does not need it. Out of line, so that the
+    /// decoder's loop stays as small without a gate.
+    #[inline(never)]
+    fn gated_class(&mut self, ev: scap::Event<'_>) -> u8 {
+        let code = usize::from(ev.event_type());
+        let inv = self.plan.invalidates.get(code).copied().unwrap_or(0);
+        if inv != 0 {
+            self.excluded.renaming_event(&ev, inv);
+        }
+        let unwanted = self.plan.unwanted.get(code).copied().unwrap_or(KEEP);
+        if unwanted != KEEP && self.excluded.contains(ev.tid()) {
+            unwanted
+        } else {
+            KEEP
+        }
+    }
+
     /// One event: handed over to `out` (after the run it ends), or counted in the run and
     /// touched unless a touch already covers it. Breaks once `out` holds `room` items.
     #[inline(always)]
@@ -673,19 +715,11 @@ impl Thinning {
         ev: scap::Event<'c>,
     ) -> ControlFlow<()> {
         let mut class = self.plan.class(&ev);
-        if class == KEEP && self.excluded.any {
-            let code = usize::from(ev.event_type());
-            let unwanted = self.plan.unwanted.get(code).copied().unwrap_or(KEEP);
-            if unwanted != KEEP && self.excluded.contains(ev.tid()) {
-                class = unwanted;
-            }
+        if class == KEEP && self.plan.gate.is_some() {
+            // By value: the event is copied only on this path.
+            class = self.gated_class(ev);
         }
         if class == KEEP {
-            let code = usize::from(ev.event_type());
-            let inv = self.plan.invalidates.get(code).copied().unwrap_or(0);
-            if inv != 0 {
-                self.excluded.renaming_event(&ev, inv);
-            }
             self.touched.kept(ev.tid());
             self.run.flush(out);
             out.push_back(Item::Record(Ok(Record::Event(ev))));
@@ -711,6 +745,92 @@ impl Thinning {
 mod tests {
     use super::*;
     use scap::Capture;
+
+    /// A v2 event of code `ty` from thread `tid` whose only parameter is `res`.
+    fn event_with_res(ty: u16, tid: u64, res: i64) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&1u64.to_le_bytes());
+        b.extend_from_slice(&tid.to_le_bytes());
+        b.extend_from_slice(&(26u32 + 2 + 8).to_le_bytes());
+        b.extend_from_slice(&ty.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&8u16.to_le_bytes());
+        b.extend_from_slice(&res.to_le_bytes());
+        b
+    }
+
+    fn exit_code(name: &str) -> u16 {
+        table::CURRENT
+            .codes_named(name)
+            .filter(|c| c & 1 == 1)
+            .last()
+            .unwrap()
+    }
+
+    #[test]
+    fn renaming_codes() {
+        assert_eq!(invalidation(exit_code("execve")), INV_TID);
+        assert_eq!(invalidation(exit_code("execve") - 1), 0);
+        for name in ["clone", "fork", "vfork", "clone3"] {
+            assert_eq!(invalidation(exit_code(name)), INV_CHILD, "{name}");
+        }
+        let procexit = table::CURRENT.codes_named("procexit").next().unwrap();
+        assert_eq!(invalidation(procexit), INV_TID | INV_AFTER);
+        let container = table::CURRENT.codes_named("container").next().unwrap();
+        assert_eq!(invalidation(container), INV_TID);
+        assert_eq!(invalidation(exit_code("read")), 0);
+        assert_eq!(invalidation(exit_code("open")), 0);
+    }
+
+    #[test]
+    fn exclusions_end_where_a_thread_may_be_renamed() {
+        let mut x = Excluded::new();
+        x.add(7, 100);
+        assert!(x.contains(7) && !x.contains(8));
+        // An execve of 7 at 150: what was said before it is void, what is said at or
+        // after it holds.
+        let execve = event_with_res(exit_code("execve"), 7, 0);
+        let ev = scap::Event::from_raw(&execve, 0, 0).unwrap();
+        x.rename(ev.tid(), 150);
+        assert!(!x.contains(7));
+        x.add(7, 120);
+        assert!(!x.contains(7));
+        x.add(7, 150);
+        assert!(x.contains(7));
+        // A clone's exit in the parent (9) renames the child (11), not the parent; in the
+        // child it renames the child; a failed clone renames nothing.
+        x.add(9, 200);
+        x.add(11, 200);
+        let parent = event_with_res(exit_code("clone"), 9, 11);
+        x.renaming_event(&scap::Event::from_raw(&parent, 0, 0).unwrap(), INV_CHILD);
+        assert!(x.contains(9) && !x.contains(11));
+        x.add(12, 200);
+        let child = event_with_res(exit_code("clone"), 12, 0);
+        x.renaming_event(&scap::Event::from_raw(&child, 0, 0).unwrap(), INV_CHILD);
+        assert!(!x.contains(12));
+        let failed = event_with_res(exit_code("clone"), 9, -1);
+        x.renaming_event(&scap::Event::from_raw(&failed, 0, 0).unwrap(), INV_CHILD);
+        assert!(x.contains(9));
+        // A procexit: its thread goes with the next event, so a report made at the procexit
+        // itself (offset 0 here) is void.
+        x.add(13, 0);
+        let exit = event_with_res(exit_code("execve"), 13, 0);
+        x.renaming_event(
+            &scap::Event::from_raw(&exit, 0, 0).unwrap(),
+            INV_TID | INV_AFTER,
+        );
+        x.add(13, 0);
+        assert!(!x.contains(13));
+        x.add(13, 1);
+        assert!(x.contains(13));
+        // A section or metadata block voids everything said before it.
+        x.reset(500);
+        assert!(!x.contains(9) && !x.contains(7));
+        x.add(9, 499);
+        assert!(!x.contains(9));
+        x.add(9, 500);
+        assert!(x.contains(9));
+    }
 
     #[test]
     fn the_plan_covers_every_code_of_the_table() {

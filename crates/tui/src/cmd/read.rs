@@ -11,7 +11,7 @@ use engine::output::{
     BufMode, BufferOpts, EventSummary, Format, JsonWriter, LineWriter, TimeMode, DEFAULT_FORMAT,
     PLUGIN_FORMAT,
 };
-use engine::query::EventFilter;
+use engine::query::{EventFilter, ThreadGate};
 use engine::session::{EventCtx, Hidden, Session, Sink};
 
 use crate::cli::{Cli, PluginArgs, ReadArgs, RecordArgs};
@@ -151,14 +151,8 @@ impl<W: Write> Sink for Printer<W> {
                 .is_none_or(|f| f.program().may_match_generic(id))
     }
 
-    fn has_thread_gate(&self) -> bool {
-        self.filter.as_ref().is_some_and(EventFilter::thread_gate)
-    }
-
-    fn thread_gate_fails(&mut self, ctx: &EventCtx<'_>) -> bool {
-        self.filter
-            .as_mut()
-            .is_some_and(|f| f.thread_gate_fails(ctx))
+    fn thread_gate(&self) -> Option<ThreadGate> {
+        self.filter.as_ref()?.thread_gate().cloned()
     }
 
     /// The early returns of `event`, decided without the event's context.
