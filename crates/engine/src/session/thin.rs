@@ -480,6 +480,9 @@ struct Thinning {
     excluded: Box<Excluded>,
 }
 
+/// Renamed threads [`Excluded`] remembers at most (per section).
+const RENAMED_MAX: usize = 1 << 16;
+
 /// Threads whose events the consumer does not want while their `proc.name` stays as it is
 /// (its filter starts with a `proc.name` test they fail), as it reported them from its
 /// place in the input, behind the decoder's. A report holds until an event the decoder
@@ -543,6 +546,10 @@ impl Excluded {
 
     /// `tid` may have another name from offset `at` on.
     fn rename(&mut self, tid: u64, at: u64) {
+        // Bounded: past that many renamed threads, everything said so far is voided instead.
+        if self.renamed_at.len() >= RENAMED_MAX {
+            self.reset(at);
+        }
         self.renamed_at.insert(tid, at);
         if let Some(slot) = self.slots.get_mut(Touched::slot(tid)) {
             if slot.0 == tid {
@@ -823,6 +830,14 @@ mod tests {
         assert!(!x.contains(13));
         x.add(13, 1);
         assert!(x.contains(13));
+        // Past RENAMED_MAX renamed threads, what was said before is void.
+        x.add(21, 300);
+        for tid in 0..RENAMED_MAX as u64 {
+            x.rename(1_000_000 + tid, 400);
+        }
+        assert!(x.renamed_at.len() <= RENAMED_MAX && !x.contains(21));
+        x.add(9, 300);
+        assert!(!x.contains(9));
         // A section or metadata block voids everything said before it.
         x.reset(500);
         assert!(!x.contains(9) && !x.contains(7));
