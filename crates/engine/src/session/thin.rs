@@ -484,10 +484,10 @@ struct Thinning {
 const RENAMED_MAX: usize = 1 << 16;
 
 /// Threads whose events the consumer does not want while their `proc.name` stays as it is
-/// (its filter starts with a `proc.name` test they fail), as it reported them from its
-/// place in the input, behind the decoder's. A report holds until an event the decoder
-/// sees may rename or remove the thread ([`Plan::invalidates`]); one made before such an
-/// event is void, as the consumer had not seen it yet.
+/// (its filter starts with a `proc.name` test they fail): those of a section's opening, and
+/// those it reports from its place in the input, behind the decoder's. An exclusion holds
+/// until an event the decoder sees may rename or remove the thread ([`Plan::invalidates`]);
+/// a report made before such an event is void, as the consumer had not seen it yet.
 #[derive(Debug)]
 struct Excluded {
     /// Direct-mapped on the tid: an entry of the current generation marks its tid
