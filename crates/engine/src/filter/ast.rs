@@ -1,6 +1,6 @@
-//! The filter syntax tree: what [`parse`](super::parse) produces and [`compile`](super::compile)
-//! reads. Every node carries a [`Span`] into the source text. `Display` (in `print.rs`) gives
-//! the canonical form.
+//! The filter syntax tree: what [`parse`](super::parse()) produces and
+//! [`compile`](super::compile()) reads. Every node carries a [`Span`] into the source text.
+//! `Display` (in `print.rs`) gives the canonical form.
 
 /// A position in the filter text. `offset` is a 0-based byte offset; `line` and `column` are
 /// 1-based, columns count bytes, and CR and LF each start a new line (as libsinsp counts).
