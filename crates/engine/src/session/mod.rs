@@ -546,21 +546,21 @@ impl Wanted {
 /// The sink's thread gate on the session side: the threads it tested, so that each is
 /// tested once per epoch of its input (direct-mapped on the tid), and those that fail are
 /// reported to the reader.
-struct Gate {
-    plan: Plan,
+struct Gate<'p> {
+    plan: &'p Plan,
     gate: ThreadGate,
     scratch: crate::filter::Scratch,
     tested: Box<[(u64, u64); Gate::SLOTS]>,
 }
 
-impl Gate {
+impl<'p> Gate<'p> {
     const SLOTS: usize = 1024;
 
     /// For a plan with a thread gate.
-    fn new(plan: &Plan) -> Option<Gate> {
+    fn new(plan: &'p Plan) -> Option<Gate<'p>> {
         Some(Gate {
             gate: plan.thread_gate()?.clone(),
-            plan: plan.clone(),
+            plan,
             scratch: crate::filter::Scratch::new(),
             tested: Box::new([(u64::MAX, u64::MAX); Gate::SLOTS]),
         })

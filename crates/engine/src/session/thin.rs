@@ -104,13 +104,7 @@ impl Plan {
                 Some(state::touch::LAST)
             }
         };
-        let base = |ty: u16| -> Option<u8> {
-            if wanted(ty) || super::is_initial_state_type(ty) {
-                return None;
-            }
-            effect(ty)
-        };
-        // What an event of an excluded thread is: left out unless the state needs it.
+        // Left out, what an event of an excluded thread is (`None`: the state needs it) ...
         let stateful = |ty: u16| {
             if super::is_initial_state_type(ty) {
                 None
@@ -118,36 +112,30 @@ impl Plan {
                 effect(ty)
             }
         };
+        // ... and what an event the sink may not want is.
+        let base = |ty: u16| if wanted(ty) { None } else { stateful(ty) };
+        // An enter and its exit go together: the exit's parser and evt.latency read the
+        // enter, and a repeated exit matches the enter it follows.
+        let paired = |f: &dyn Fn(u16) -> Option<u8>, ty: u16| match (f(ty), f(ty ^ 1)) {
+            (Some(a), Some(_)) => a,
+            _ => KEEP,
+        };
+        let mut class = Box::new([KEEP; CODES]);
         let mut unwanted = Box::new([KEEP; CODES]);
         let mut invalidates = Box::new([0u8; CODES]);
-        for (c, (u, inv)) in unwanted
+        let slots = class
             .iter_mut()
-            .zip(invalidates.iter_mut())
-            .enumerate()
-            .take(len)
-        {
+            .zip(unwanted.iter_mut())
+            .zip(invalidates.iter_mut());
+        for (c, ((slot, u), inv)) in slots.enumerate().take(len) {
             let Ok(ty) = u16::try_from(c) else {
                 break;
             };
+            *slot = paired(&base, ty);
             if touches {
-                *u = match (stateful(ty), stateful(ty ^ 1)) {
-                    (Some(a), Some(_)) => a,
-                    _ => KEEP,
-                };
+                *u = paired(&stateful, ty);
             }
             *inv = invalidation(ty);
-        }
-        let mut class = Box::new([KEEP; CODES]);
-        for (c, slot) in class.iter_mut().enumerate().take(len) {
-            let Ok(ty) = u16::try_from(c) else {
-                break;
-            };
-            // An enter and its exit go together: the exit's parser and evt.latency read
-            // the enter, and a repeated exit matches the enter it follows.
-            *slot = match (base(ty), base(ty ^ 1)) {
-                (Some(a), Some(_)) => a,
-                _ => KEEP,
-            };
         }
         // Generic events change no state: if the sink wants them, it may still want only
         // those of some syscalls (an enter and its exit carry the same id).
