@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::fields::value::Value;
-use crate::fields::{catalog::Catalog, catalog::EventSource, thread, Field, FieldId, Scratch};
+use crate::fields::{catalog::Catalog, catalog::EventSource, fd, thread, Field, FieldId, Scratch};
 use crate::filter::{self, CompileError, Filter, MacroResolver, Macros, ParseError};
 use crate::filter::{FieldSource, ValueSink};
 use crate::session::EventCtx;
@@ -39,6 +39,72 @@ pub struct EventFilter {
     fields: Scratch,
     /// The leading check when it tests `proc.name` alone (see [`EventFilter::thread_gate`]).
     gate: Option<ThreadGate>,
+    /// The leading check when it tests an fd field alone, with its last answer.
+    fd_memo: Option<FdMemo>,
+}
+
+/// A leading check on a field of the event's fd (`fd.name contains /etc and ...`) and its
+/// answer for the last fd it was tested on. While the state's [`fd_version`] stays the same,
+/// the same thread's same fd number finds the same fd, so the answer stands: the events of
+/// an fd come in runs (a read's enter and exit, reads in a loop), and most then skip the fd
+/// lookup and the test.
+///
+/// [`fd_version`]: crate::state::State::fd_version
+#[derive(Debug)]
+struct FdMemo {
+    check: usize,
+    /// The check is the whole filter: its answer is the filter's.
+    alone: bool,
+    /// Thread, fd number and state version of the last answer.
+    key: Option<(u64, i64, u64)>,
+    pass: bool,
+}
+
+impl FdMemo {
+    /// For a filter that starts with a test of one fd field that reads only the fd itself.
+    fn of(filter: &Filter<Field>) -> Option<FdMemo> {
+        let (check, slot) = filter.leading_check()?;
+        let f = filter.fields().get(slot)?;
+        // fd.name_changed is about the event, fd.net gives two values.
+        let of_the_fd = match f.def.id {
+            FieldId::Fd(id) => !matches!(id, fd::Id::NameChanged | fd::Id::Net),
+            _ => false,
+        };
+        (f.plugin.is_none() && of_the_fd).then(|| FdMemo {
+            check,
+            alone: filter.is_one_check(),
+            key: None,
+            pass: false,
+        })
+    }
+
+    /// The check's answer for the event, when it depends on the event's fd alone: the fd
+    /// must be in the state (without it, or on a failed open, the value comes from the
+    /// event).
+    #[inline]
+    fn answer(
+        &mut self,
+        ctx: &EventCtx<'_>,
+        filter: &Filter<Field>,
+        src: &mut EventSource<'_, '_>,
+        scratch: &mut filter::Scratch,
+    ) -> Option<bool> {
+        let state = ctx.state;
+        let num = state.event_fd_num()?;
+        if !state.failed_open_name().is_empty() {
+            return None;
+        }
+        let key = (ctx.event.tid(), num, state.fd_version());
+        if self.key == Some(key) {
+            return Some(self.pass);
+        }
+        if !src.has_event_fd() {
+            return None;
+        }
+        self.pass = filter.eval_check_alone(self.check, src, scratch);
+        self.key = Some(key);
+        Some(self.pass)
+    }
 }
 
 /// The leading `proc.name` test of a filter (`proc.name=etcd and ...`), on its own: a thread
@@ -104,6 +170,7 @@ impl EventFilter {
             })
         });
         Ok(EventFilter {
+            fd_memo: FdMemo::of(&filter),
             filter,
             scratch: filter::Scratch::new(),
             fields: Scratch::default(),
@@ -138,6 +205,13 @@ impl EventFilter {
             return false;
         }
         let mut src = EventSource::new(ctx, &mut self.fields);
+        if let Some(memo) = &mut self.fd_memo {
+            match memo.answer(ctx, &self.filter, &mut src, &mut self.scratch) {
+                Some(false) => return false,
+                Some(true) if memo.alone => return true,
+                _ => {}
+            }
+        }
         self.filter.eval(&mut src, &mut self.scratch)
     }
 }

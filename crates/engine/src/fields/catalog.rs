@@ -181,6 +181,12 @@ impl<'c, 'e> EventSource<'c, 'e> {
             fd: EventFd::default(),
         }
     }
+
+    /// True if the state holds the event's fd (looked up once for this source's fields).
+    #[inline]
+    pub(crate) fn has_event_fd(&mut self) -> bool {
+        fd::event_fd(self.ctx, &mut self.fd).is_some()
+    }
 }
 
 impl FieldSource for EventSource<'_, '_> {

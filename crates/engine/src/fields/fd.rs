@@ -61,6 +61,12 @@ impl<'s> EventFd<'s> {
     }
 }
 
+/// The event's fd as the state holds it, looked up through `cache` (see [`value`]).
+#[inline]
+pub(crate) fn event_fd<'s>(ctx: &'s EventCtx<'_>, cache: &mut EventFd<'s>) -> Option<&'s Fd> {
+    cache.get(ctx, ctx.state.event_fd_num()?)
+}
+
 /// Value of an `fd.*` field, the event's fd looked up through `cache` (which must be empty or
 /// filled for this same event). Inlined, so that a caller naming the field gets only its code.
 #[inline(always)]

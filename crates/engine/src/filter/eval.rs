@@ -95,6 +95,11 @@ impl<F> Filter<F> {
         Some((i, c.single?))
     }
 
+    /// True if the filter is one check and nothing else.
+    pub(crate) fn is_one_check(&self) -> bool {
+        matches!(self.code.as_slice(), [Insn::Check(_)])
+    }
+
     /// Evaluates check `i` alone on the event behind `src` (see [`Filter::leading_check`]).
     pub(crate) fn eval_check_alone<S>(&self, i: usize, src: &mut S, scratch: &mut Scratch) -> bool
     where

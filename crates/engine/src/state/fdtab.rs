@@ -89,9 +89,39 @@ pub(super) struct FdTables {
     slab: Vec<FdTable>,
     free: Vec<u32>,
     of: IntMap<i64, u32>,
+    version: Version,
+}
+
+/// Changes whenever a table may have changed (see [`FdTables::version`]). Each set of tables
+/// starts from its own base, so versions of two states never meet.
+#[derive(Debug)]
+struct Version(u64);
+
+impl Default for Version {
+    fn default() -> Version {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // 2^40 changes per state before its versions could reach the next state's.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Version(NEXT.fetch_add(1 << 40, Ordering::Relaxed))
+    }
 }
 
 impl FdTables {
+    /// A number that stays the same only while no table is given out to change, and no
+    /// [`FdTables::changed`] is called: what was read from the tables under one version
+    /// still holds under it.
+    #[inline]
+    pub(super) fn version(&self) -> u64 {
+        self.version.0
+    }
+
+    /// Something that decides which table or fd a lookup finds changed (a thread came, went
+    /// or moved to another process): ends the current [`FdTables::version`].
+    #[inline]
+    pub(super) fn changed(&mut self) {
+        self.version.0 = self.version.0.wrapping_add(1);
+    }
+
     /// The slot of `pid`'s table, if it has one.
     #[inline]
     pub(super) fn slot(&self, pid: i64) -> Option<u32> {
@@ -107,6 +137,7 @@ impl FdTables {
     /// The table in `slot`, to change.
     #[inline]
     pub(super) fn at_mut(&mut self, slot: u32) -> Option<&mut FdTable> {
+        self.changed();
         self.slab.get_mut(slot as usize)
     }
 
@@ -120,6 +151,7 @@ impl FdTables {
         if let Some(slot) = self.slot(pid) {
             return slot;
         }
+        self.changed();
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -133,6 +165,7 @@ impl FdTables {
 
     /// Take `pid`'s table away.
     pub(super) fn remove(&mut self, pid: i64) -> Option<FdTable> {
+        self.changed();
         let slot = self.of.remove(&pid)?;
         let table = std::mem::take(self.slab.get_mut(slot as usize)?);
         self.free.push(slot);
@@ -147,6 +180,7 @@ impl FdTables {
 
     /// Every table, to change.
     pub(super) fn tables_mut(&mut self) -> impl Iterator<Item = &mut FdTable> {
+        self.changed();
         self.slab.iter_mut()
     }
 

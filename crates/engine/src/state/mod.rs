@@ -573,6 +573,8 @@ impl State {
     /// Apply a metadata block (process, fd, user, interface list, machine info).
     pub fn load_meta(&mut self, block: &Block<'_>) {
         self.meta_blocks += 1;
+        // Interfaces decide which side of a socket is local.
+        self.fds.changed();
         self.sockets_unfixed = true;
         meta::load(self, block);
     }
@@ -705,6 +707,15 @@ impl State {
     /// fd `fd` as seen by thread `tid`.
     pub fn fd(&self, tid: i64, fd: i64) -> Option<&Fd> {
         self.table_of(tid)?.get(&fd)
+    }
+
+    /// A number that changes whenever what [`State::fd`] finds may change (an fd opened,
+    /// closed or renamed, a thread come, gone or moved to another process, a metadata block),
+    /// and never repeats, in this state or another: what was read from an fd under one
+    /// version still holds under it.
+    #[inline]
+    pub fn fd_version(&self) -> u64 {
+        self.fds.version()
     }
 
     /// The fd number of the event last given to [`State::parse`] (its `fd` parameter, or the

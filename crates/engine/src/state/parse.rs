@@ -1331,6 +1331,7 @@ fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     if was_placeholder {
         if let Some(v) = x.int(Key::Pid) {
             state.hint = None;
+            state.fds.changed();
             count_thread(&mut state.nthreads, t.pid, -1);
             count_thread(&mut state.nthreads, v, 1);
             t.pid = v;
@@ -1436,6 +1437,7 @@ impl State {
     /// Add thread `t` (replacing any thread of its tid), keeping the per-process counts.
     pub(super) fn insert_thread(&mut self, t: Thread) {
         self.hint = None;
+        self.fds.changed();
         let pid = t.pid;
         if let Some(old) = self.threads.insert(t.tid, t) {
             count_thread(&mut self.nthreads, old.pid, -1);
@@ -1464,6 +1466,7 @@ impl State {
             return;
         };
         self.hint = None;
+        self.fds.changed();
         self.known_tid = None;
         let at = self.slot_of.get(&tid).copied();
         if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {

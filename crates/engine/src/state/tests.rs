@@ -209,6 +209,76 @@ fn clone_execve_open_close() {
 }
 
 #[test]
+fn fd_version_changes_whenever_an_fd_lookup_may_find_another_fd() {
+    let clone_x = code_of("PPME_SYSCALL_CLONE_20_X");
+    let open_x = code_of("PPME_SYSCALL_OPENAT_2_X");
+    let read_e = code_of("PPME_SYSCALL_READ_E");
+    let close_e = code_of("PPME_SYSCALL_CLOSE_E");
+    let procexit = code_of("PPME_PROCEXIT_1_E");
+    let read = |tid, ts| {
+        [
+            event_block(read_e, tid, ts, &[("fd", P::I64(3)), ("size", P::U32(9))]),
+            event_block(read_e + 1, tid, ts + 1, &[("res", P::I64(9))]),
+        ]
+    };
+    let mut events = vec![
+        // 0: 200 starts, with its own fd table.
+        event_block(
+            clone_x,
+            200,
+            1,
+            &[
+                ("res", P::I64(0)),
+                ("tid", P::I64(200)),
+                ("pid", P::I64(200)),
+                ("ptid", P::I64(100)),
+                ("comm", P::Str("cat")),
+            ],
+        ),
+        // 1: fd 3 opened.
+        event_block(
+            open_x,
+            200,
+            3,
+            &[
+                ("fd", P::I64(3)),
+                ("dirfd", P::I64(-100)),
+                ("name", P::Str("/etc/passwd")),
+            ],
+        ),
+    ];
+    // 2-5: reads of fd 3.
+    events.extend(read(200, 4));
+    events.extend(read(200, 6));
+    // 6, 7: close of fd 3 (removed lazily, before the next event).
+    events.push(event_block(close_e, 200, 8, &[("fd", P::I64(3))]));
+    events.push(event_block(close_e + 1, 200, 9, &[("res", P::I64(0))]));
+    // 8, 9: a read of the closed fd.
+    events.extend(read(200, 10));
+    // 10: 200 exits (removed before the next event), 11: a read by its (reused) tid.
+    events.push(event_block(procexit, 200, 12, &[]));
+    events.extend(read(200, 13));
+    let cap = capture(&events);
+    let mut versions = Vec::new();
+    run(&cap, |_, s| versions.push(s.fd_version()));
+    let changed: Vec<usize> = (1..versions.len())
+        .filter(|&i| versions[i] != versions[i - 1])
+        .collect();
+    // The open, the close's removal, the thread's removal; and for each, possibly the
+    // placeholder made for the tid: never at a read.
+    for i in [1, 8, 11] {
+        assert!(changed.contains(&i), "no change at event {i}: {changed:?}");
+    }
+    for i in [2, 3, 4, 5, 9] {
+        assert!(!changed.contains(&i), "change at read {i}: {changed:?}");
+    }
+    // Another state never shows the same versions.
+    let mut other = Vec::new();
+    run(&cap, |_, s| other.push(s.fd_version()));
+    assert!(other.iter().all(|v| !versions.contains(v)));
+}
+
+#[test]
 fn unbound_side_is_inferred_from_the_interfaces() {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     let v4 = |a, b, c, d| IpAddr::V4(Ipv4Addr::new(a, b, c, d));
