@@ -247,10 +247,26 @@ fn present_on(id: FieldId) -> Option<EventTypeSet> {
     use super::fd::Id as Fd;
     match id {
         // fd.num and fd.typechar have a value on every fd syscall, even without an fd.
-        FieldId::Fd(Fd::Num | Fd::Typechar) => None,
+        FieldId::Fd(Fd::Num | Fd::Typechar) => Some(fd_syscall_codes().clone()),
         FieldId::Fd(_) => Some(fd_event_codes().clone()),
         _ => None,
     }
+}
+
+/// Codes of the events that can have an fd, and of the fd syscalls (see `fd::no_fd`).
+fn fd_syscall_codes() -> &'static EventTypeSet {
+    static CODES: std::sync::OnceLock<EventTypeSet> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
+        let mut set = fd_event_codes().clone();
+        for c in 0..EVENT_CODE_LIMIT {
+            let info = crate::session::display_table(c).event(c);
+            if info.is_some_and(|i| i.flags & fd_flags != 0) {
+                set.insert(c);
+            }
+        }
+        set
+    })
 }
 
 /// Codes of the events that can have an fd (see [`crate::state::may_have_fd`]).
@@ -291,6 +307,12 @@ mod tests {
         assert!(!p.may_match_event(code("futex", true)));
         assert!(p.may_match_event(code("read", true)));
         assert!(p.may_match_event(code("open", true)));
+        // fd.num has a value on every fd syscall, and only there.
+        let p = EventFilter::compile("fd.num=99999").unwrap();
+        assert!(!p.program().may_match_event(code("switch", false)));
+        assert!(!p.program().may_match_event(code("futex", true)));
+        assert!(p.program().may_match_event(code("open", false)));
+        assert!(p.program().may_match_event(code("read", true)));
         // Negated, an absent fd passes.
         let f = EventFilter::compile("not fd.name contains /etc").unwrap();
         assert!(f.program().may_match_event(code("switch", false)));
@@ -315,8 +337,9 @@ mod tests {
         assert!(f.program().may_match_generic(2000));
         let f = EventFilter::compile("fd.name=x").unwrap();
         assert!(!f.program().may_match_generic(id("pselect6")));
-        // fd.num has a value (-1) on fd syscalls without an fd: not narrowed.
+        // fd.num has a value (-1) on fd syscalls without an fd, as an open's enter.
         let f = EventFilter::compile("fd.num=-1").unwrap();
-        assert!(f.program().may_match_event(code("futex", true)));
+        assert!(f.program().may_match_event(code("open", false)));
+        assert!(f.program().may_match_event(code("socket", false)));
     }
 }
