@@ -333,3 +333,28 @@ fn a_leading_proc_name_test_changes_nothing_but_speed() {
         }
     }
 }
+
+/// An exit whose enter was not seen (the thread's first event, here) has no fd of its own:
+/// sysdig 0.29.3 names the fd of the thread's last enter of any call, or fd 0 before any
+/// (`682 0 f`), an fd the call never used. See docs/divergences.md, case 6.
+#[test]
+fn an_exit_without_its_enter_has_no_fd() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipped: the orphan exit fd test (../shared not found)");
+        return;
+    };
+    let k8s = shared.join("captures/bencer_k8s_troubleshooting_capture.scap");
+    let out = scapkit(&[
+        "read",
+        "--no-progress",
+        k8s.to_str().unwrap(),
+        "-p",
+        "*%evt.num %evt.dir %evt.type %fd.num %fd.typechar %fd.name",
+        "evt.num=682",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "682 < read -1 o <NA>\n"
+    );
+}
