@@ -78,31 +78,35 @@ impl FdMemo {
         })
     }
 
-    /// The check's answer for the event, when it depends on the event's fd alone: the fd
-    /// must be in the state (without it, or on a failed open, the value comes from the
-    /// event).
+    /// What the check's answer for the event depends on, when that is the event's fd alone
+    /// (with no fd, or on a failed open, the value comes from the event): the thread, the fd
+    /// number and the state's version.
     #[inline]
+    fn key(ctx: &EventCtx<'_>) -> Option<(u64, i64, u64)> {
+        let state = ctx.state;
+        let num = state.event_fd_num()?;
+        state
+            .failed_open_name()
+            .is_empty()
+            .then(|| (ctx.event.tid(), num, state.fd_version()))
+    }
+
+    /// The check's answer for the fd of `key`, tested now unless it is the last one tested.
+    /// Only an fd the state holds: the value of a missing one depends on the event.
     fn answer(
         &mut self,
-        ctx: &EventCtx<'_>,
+        key: (u64, i64, u64),
         filter: &Filter<Field>,
         src: &mut EventSource<'_, '_>,
         scratch: &mut filter::Scratch,
     ) -> Option<bool> {
-        let state = ctx.state;
-        let num = state.event_fd_num()?;
-        if !state.failed_open_name().is_empty() {
-            return None;
+        if self.key != Some(key) {
+            if !src.has_event_fd() {
+                return None;
+            }
+            self.pass = filter.eval_check_alone(self.check, src, scratch);
+            self.key = Some(key);
         }
-        let key = (ctx.event.tid(), num, state.fd_version());
-        if self.key == Some(key) {
-            return Some(self.pass);
-        }
-        if !src.has_event_fd() {
-            return None;
-        }
-        self.pass = filter.eval_check_alone(self.check, src, scratch);
-        self.key = Some(key);
         Some(self.pass)
     }
 }
@@ -204,9 +208,32 @@ impl EventFilter {
         if !self.filter.may_match_event(ctx.event.event_type()) {
             return false;
         }
+        // The answer for the fd last tested, without the evaluator's setup.
+        let key = match &self.fd_memo {
+            Some(memo) => match FdMemo::key(ctx) {
+                Some(key) if memo.key == Some(key) => {
+                    if !memo.pass {
+                        return false;
+                    }
+                    if memo.alone {
+                        return true;
+                    }
+                    Some(key)
+                }
+                key => key,
+            },
+            None => None,
+        };
+        self.evaluate(ctx, key)
+    }
+
+    /// [`EventFilter::matches`] past the event type, `key` being the event's fd for the
+    /// leading fd test (see [`FdMemo`]).
+    #[inline(never)]
+    fn evaluate(&mut self, ctx: &EventCtx<'_>, key: Option<(u64, i64, u64)>) -> bool {
         let mut src = EventSource::new(ctx, &mut self.fields);
-        if let Some(memo) = &mut self.fd_memo {
-            match memo.answer(ctx, &self.filter, &mut src, &mut self.scratch) {
+        if let (Some(memo), Some(key)) = (&mut self.fd_memo, key) {
+            match memo.answer(key, &self.filter, &mut src, &mut self.scratch) {
                 Some(false) => return false,
                 Some(true) if memo.alone => return true,
                 _ => {}

@@ -46,7 +46,9 @@ impl Scratch {
 }
 
 impl<F> Filter<F> {
-    /// Evaluates the filter on the event behind `src`.
+    /// Evaluates the filter on the event behind `src`. Inlined: the caller's field source
+    /// is then specialised into the loop.
+    #[inline]
     pub fn eval<S>(&self, src: &mut S, scratch: &mut Scratch) -> bool
     where
         S: FieldSource<Field = F> + ?Sized,
