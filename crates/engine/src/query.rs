@@ -39,75 +39,115 @@ pub struct EventFilter {
     fields: Scratch,
     /// The leading check when it tests `proc.name` alone (see [`EventFilter::thread_gate`]).
     gate: Option<ThreadGate>,
-    /// The leading check when it tests an fd field alone, with its last answer.
-    fd_memo: Option<FdMemo>,
+    /// The leading check when it tests the thread's name or an fd field alone, with its
+    /// last answers.
+    memo: Option<Memo>,
 }
 
-/// A leading check on a field of the event's fd (`fd.name contains /etc and ...`) and its
-/// answer for the last fd it was tested on. While the state's [`fd_version`] stays the same,
-/// the same thread's same fd number finds the same fd, so the answer stands: the events of
-/// an fd come in runs (a read's enter and exit, reads in a loop), and most then skip the fd
-/// lookup and the test.
+/// A leading check that reads only the event's thread name (`proc.name=etcd and ...`) or
+/// only the event's fd (`fd.name contains /etc and ...`), with its answers for the threads
+/// or fds it was last tested on. While the state's [`names_version`] (or [`fd_version`])
+/// stays the same, the same thread (and fd number) finds the same name (or fd), so an answer
+/// stands: most events then skip the lookup and the test.
 ///
+/// [`names_version`]: crate::state::State::names_version
 /// [`fd_version`]: crate::state::State::fd_version
 #[derive(Debug)]
-struct FdMemo {
+struct Memo {
     check: usize,
     /// The check is the whole filter: its answer is the filter's.
     alone: bool,
-    /// Thread, fd number and state version of the last answer.
-    key: Option<(u64, i64, u64)>,
-    pass: bool,
+    /// What the check reads.
+    fd: bool,
+    /// Direct-mapped on the thread and fd: what an answer was given for (thread, fd number
+    /// or -1, state version), and the answer.
+    slots: Box<[(Key, bool); Memo::SLOTS]>,
 }
 
-impl FdMemo {
-    /// For a filter that starts with a test of one fd field that reads only the fd itself.
-    fn of(filter: &Filter<Field>) -> Option<FdMemo> {
+/// What a [`Memo`] answer depends on: thread, fd number (-1 for a thread test) and version.
+type Key = (u64, i64, u64);
+
+impl Memo {
+    const SLOTS: usize = 64;
+
+    /// For a filter that starts with a test of `proc.name`, or of one fd field that reads
+    /// only the fd itself.
+    fn of(filter: &Filter<Field>) -> Option<Memo> {
         let (check, slot) = filter.leading_check()?;
         let f = filter.fields().get(slot)?;
-        // fd.name_changed is about the event, fd.net gives two values.
-        let of_the_fd = match f.def.id {
-            FieldId::Fd(id) => !matches!(id, fd::Id::NameChanged | fd::Id::Net),
-            _ => false,
+        let fd = match f.def.id {
+            FieldId::Thread(thread::Id::Name) => false,
+            // fd.name_changed is about the event, fd.net gives two values.
+            FieldId::Fd(id) if !matches!(id, fd::Id::NameChanged | fd::Id::Net) => true,
+            _ => return None,
         };
-        (f.plugin.is_none() && of_the_fd).then(|| FdMemo {
+        // No entry matches a key with this version: versions start above 0.
+        let empty = ((0, 0, 0), false);
+        f.plugin.is_none().then(|| Memo {
             check,
             alone: filter.is_one_check(),
-            key: None,
-            pass: false,
+            fd,
+            slots: Box::new([empty; Memo::SLOTS]),
         })
     }
 
-    /// What the check's answer for the event depends on, when that is the event's fd alone
-    /// (with no fd, or on a failed open, the value comes from the event): the thread, the fd
-    /// number and the state's version.
+    /// What the check's answer for the event depends on, when that is the event's thread
+    /// or fd alone (with no fd, or on a failed open, an fd field's value comes from the
+    /// event).
     #[inline]
-    fn key(ctx: &EventCtx<'_>) -> Option<(u64, i64, u64)> {
+    fn key(&self, ctx: &EventCtx<'_>) -> Option<Key> {
         let state = ctx.state;
+        let tid = ctx.event.tid();
+        if !self.fd {
+            return Some((tid, -1, state.names_version()));
+        }
         let num = state.event_fd_num()?;
         state
             .failed_open_name()
             .is_empty()
-            .then(|| (ctx.event.tid(), num, state.fd_version()))
+            .then(|| (tid, num, state.fd_version()))
     }
 
-    /// The check's answer for the fd of `key`, tested now unless it is the last one tested.
-    /// Only an fd the state holds: the value of a missing one depends on the event.
+    #[inline]
+    fn slot(key: Key) -> usize {
+        (key.0 ^ (key.0 >> 6) ^ (key.1 as u64).wrapping_mul(7)) as usize % Memo::SLOTS
+    }
+
+    /// The answer given for `key`, if it is remembered.
+    #[inline]
+    fn recall(&self, key: Key) -> Option<bool> {
+        match self.slots.get(Memo::slot(key)) {
+            Some(&(k, pass)) if k == key => Some(pass),
+            _ => None,
+        }
+    }
+
+    /// The check's answer for `key`, remembered or tested now. Only for a thread or fd the
+    /// state holds: the value of a missing one depends on the event.
     fn answer(
         &mut self,
-        key: (u64, i64, u64),
+        key: Key,
+        ctx: &EventCtx<'_>,
         filter: &Filter<Field>,
         src: &mut EventSource<'_, '_>,
         scratch: &mut filter::Scratch,
     ) -> Option<bool> {
-        if self.key != Some(key) {
-            if !src.has_event_fd() {
-                return None;
-            }
-            self.pass = filter.eval_check_alone(self.check, src, scratch);
-            self.key = Some(key);
+        if let Some(pass) = self.recall(key) {
+            return Some(pass);
         }
-        Some(self.pass)
+        let known = if self.fd {
+            src.has_event_fd()
+        } else {
+            ctx.state.thread(key.0 as i64).is_some()
+        };
+        if !known {
+            return None;
+        }
+        let pass = filter.eval_check_alone(self.check, src, scratch);
+        if let Some(slot) = self.slots.get_mut(Memo::slot(key)) {
+            *slot = (key, pass);
+        }
+        Some(pass)
     }
 }
 
@@ -174,7 +214,7 @@ impl EventFilter {
             })
         });
         Ok(EventFilter {
-            fd_memo: FdMemo::of(&filter),
+            memo: Memo::of(&filter),
             filter,
             scratch: filter::Scratch::new(),
             fields: Scratch::default(),
@@ -208,32 +248,28 @@ impl EventFilter {
         if !self.filter.may_match_event(ctx.event.event_type()) {
             return false;
         }
-        // The answer for the fd last tested, without the evaluator's setup.
-        let key = match &self.fd_memo {
-            Some(memo) => match FdMemo::key(ctx) {
-                Some(key) if memo.key == Some(key) => {
-                    if !memo.pass {
-                        return false;
-                    }
-                    if memo.alone {
-                        return true;
-                    }
-                    Some(key)
-                }
-                key => key,
+        // A remembered answer, without the evaluator's setup.
+        let key = match &self.memo {
+            Some(memo) => match memo.key(ctx) {
+                Some(key) => match memo.recall(key) {
+                    Some(false) => return false,
+                    Some(true) if memo.alone => return true,
+                    _ => Some(key),
+                },
+                None => None,
             },
             None => None,
         };
         self.evaluate(ctx, key)
     }
 
-    /// [`EventFilter::matches`] past the event type, `key` being the event's fd for the
-    /// leading fd test (see [`FdMemo`]).
+    /// [`EventFilter::matches`] past the event type, `key` being what the leading check's
+    /// answer depends on (see [`Memo`]).
     #[inline(never)]
-    fn evaluate(&mut self, ctx: &EventCtx<'_>, key: Option<(u64, i64, u64)>) -> bool {
+    fn evaluate(&mut self, ctx: &EventCtx<'_>, key: Option<Key>) -> bool {
         let mut src = EventSource::new(ctx, &mut self.fields);
-        if let (Some(memo), Some(key)) = (&mut self.fd_memo, key) {
-            match memo.answer(key, &self.filter, &mut src, &mut self.scratch) {
+        if let (Some(memo), Some(key)) = (&mut self.memo, key) {
+            match memo.answer(key, ctx, &self.filter, &mut src, &mut self.scratch) {
                 Some(false) => return false,
                 Some(true) if memo.alone => return true,
                 _ => {}

@@ -92,17 +92,29 @@ pub(super) struct FdTables {
     version: Version,
 }
 
-/// Changes whenever a table may have changed (see [`FdTables::version`]). Each set of tables
-/// starts from its own base, so versions of two states never meet.
+/// A version number: changes whenever what it stands for may have changed (see
+/// [`FdTables::version`]). Each starts from its own base, so versions of two states (or of
+/// two things) never meet.
 #[derive(Debug)]
-struct Version(u64);
+pub(super) struct Version(u64);
 
 impl Default for Version {
     fn default() -> Version {
         use std::sync::atomic::{AtomicU64, Ordering};
-        // 2^40 changes per state before its versions could reach the next state's.
-        static NEXT: AtomicU64 = AtomicU64::new(0);
+        // 2^40 changes per state before its versions could reach the next state's; none is
+        // 0, which users may take for "no version".
+        static NEXT: AtomicU64 = AtomicU64::new(1 << 40);
         Version(NEXT.fetch_add(1 << 40, Ordering::Relaxed))
+    }
+}
+
+impl Version {
+    pub(super) fn get(&self) -> u64 {
+        self.0
+    }
+
+    pub(super) fn bump(&mut self) {
+        self.0 = self.0.wrapping_add(1);
     }
 }
 
@@ -112,14 +124,14 @@ impl FdTables {
     /// still holds under it.
     #[inline]
     pub(super) fn version(&self) -> u64 {
-        self.version.0
+        self.version.get()
     }
 
     /// Something that decides which table or fd a lookup finds changed (a thread came, went
     /// or moved to another process): ends the current [`FdTables::version`].
     #[inline]
     pub(super) fn changed(&mut self) {
-        self.version.0 = self.version.0.wrapping_add(1);
+        self.version.bump();
     }
 
     /// The slot of `pid`'s table, if it has one.

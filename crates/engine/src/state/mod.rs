@@ -530,6 +530,8 @@ pub struct State {
     nthreads: IntMap<i64, u32>,
     /// fd tables, by pid (threads share their process's table).
     fds: fdtab::FdTables,
+    /// Changes whenever a thread comes, goes or is renamed (see [`State::names_version`]).
+    names: fdtab::Version,
     users: IntMap<u32, User>,
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
@@ -575,6 +577,7 @@ impl State {
         self.meta_blocks += 1;
         // Interfaces decide which side of a socket is local.
         self.fds.changed();
+        self.names.bump();
         self.sockets_unfixed = true;
         meta::load(self, block);
     }
@@ -716,6 +719,14 @@ impl State {
     #[inline]
     pub fn fd_version(&self) -> u64 {
         self.fds.version()
+    }
+
+    /// A number that changes whenever a thread comes or goes or a thread's `comm` may change
+    /// (clone, execve, exit, container and metadata), and never repeats, in this state or
+    /// another: a thread's `proc.name` read under one version still holds under it.
+    #[inline]
+    pub fn names_version(&self) -> u64 {
+        self.names.get()
     }
 
     /// The fd number of the event last given to [`State::parse`] (its `fd` parameter, or the

@@ -1325,6 +1325,7 @@ fn execve_exit(state: &mut State, x: &Exit<'_>, tid: i64) {
     let was_placeholder = t.placeholder;
     t.placeholder = false;
     copy_process_params(t, x, was_placeholder, &mut state.cgroup_ids);
+    state.names.bump();
     if let Some(b) = x.bytes(Key::Env) {
         set_bytes(&mut t.env, b);
     }
@@ -1438,6 +1439,7 @@ impl State {
     pub(super) fn insert_thread(&mut self, t: Thread) {
         self.hint = None;
         self.fds.changed();
+        self.names.bump();
         let pid = t.pid;
         if let Some(old) = self.threads.insert(t.tid, t) {
             count_thread(&mut self.nthreads, old.pid, -1);
@@ -1468,6 +1470,7 @@ impl State {
         self.hint = None;
         self.fds.changed();
         self.known_tid = None;
+        self.names.bump();
         let at = self.slot_of.get(&tid).copied();
         if let Some(s) = at.and_then(|at| self.slots.get_mut(at)) {
             s.enter.live = false;

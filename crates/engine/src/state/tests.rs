@@ -209,7 +209,7 @@ fn clone_execve_open_close() {
 }
 
 #[test]
-fn fd_version_changes_whenever_an_fd_lookup_may_find_another_fd() {
+fn versions_change_whenever_a_lookup_may_find_another_fd_or_name() {
     let clone_x = code_of("PPME_SYSCALL_CLONE_20_X");
     let open_x = code_of("PPME_SYSCALL_OPENAT_2_X");
     let read_e = code_of("PPME_SYSCALL_READ_E");
@@ -258,9 +258,29 @@ fn fd_version_changes_whenever_an_fd_lookup_may_find_another_fd() {
     // 10: 200 exits (removed before the next event), 11: a read by its (reused) tid.
     events.push(event_block(procexit, 200, 12, &[]));
     events.extend(read(200, 13));
+    // 13: the new 200 runs another program.
+    events.push(event_block(
+        code_of("PPME_SYSCALL_EXECVE_19_X"),
+        200,
+        15,
+        &[
+            ("res", P::I64(0)),
+            ("exe", P::Str("ls")),
+            ("comm", P::Str("ls")),
+        ],
+    ));
     let cap = capture(&events);
     let mut versions = Vec::new();
-    run(&cap, |_, s| versions.push(s.fd_version()));
+    let mut names = Vec::new();
+    run(&cap, |_, s| {
+        versions.push(s.fd_version());
+        names.push(s.names_version());
+    });
+    // Thread names change at the thread's removal and re-creation, and at the execve.
+    let renamed: Vec<usize> = (1..names.len())
+        .filter(|&i| names[i] != names[i - 1])
+        .collect();
+    assert_eq!(renamed, [11, 13]);
     let changed: Vec<usize> = (1..versions.len())
         .filter(|&i| versions[i] != versions[i - 1])
         .collect();

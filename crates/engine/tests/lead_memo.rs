@@ -1,7 +1,8 @@
-//! A filter that starts with a test of the event's fd keeps the test's last answer while the
-//! state's fd version stays (`FdMemo` in query.rs). That must not change which events match:
-//! every capture is filtered with such filters, and with the same filters behind a leading
-//! `evt.num > 0` (which turns the memo off), and the matches must be the same.
+//! A filter that starts with a test of the event's thread name or fd keeps the test's answers
+//! while the state's names or fd version stays (`Memo` in query.rs). That must not change
+//! which events match: every capture is filtered with such filters, and with the same filters
+//! behind a leading `evt.num > 0` (which turns the memo off), and the matches must be the
+//! same.
 
 #![allow(clippy::unwrap_used)]
 
@@ -34,7 +35,8 @@ impl Sink for Lines {
 }
 
 fn matches(cap: &Capture, filter: &str) -> Vec<u8> {
-    let format = Format::parse("*%evt.num %thread.tid %evt.type %fd.num %fd.name").unwrap();
+    let format =
+        Format::parse("*%evt.num %thread.tid %proc.name %evt.type %fd.num %fd.name").unwrap();
     let mut sink = Lines {
         filter: EventFilter::compile(filter).unwrap(),
         line: LineWriter::new(&format),
@@ -59,11 +61,16 @@ const FILTERS: &[&str] = &[
     "fd.name exists and evt.type=close",
     "fd.num=3",
     "fd.l4proto=udp",
+    "proc.name=etcd and fd.type=ipv4",
+    "proc.name in (cat, bash, sh, curl, nginx, httpd)",
+    "proc.name != dockerd and evt.type in (open, openat, execve, clone, procexit)",
+    "proc.name contains kube and fd.name contains /var",
+    "not proc.name startswith s",
 ];
 
 #[test]
-fn remembering_the_fd_test_changes_nothing() {
-    let Some(scaps) = common::captures("fd test memo equivalence") else {
+fn remembering_the_leading_test_changes_nothing() {
+    let Some(scaps) = common::captures("leading test memo equivalence") else {
         return;
     };
     let mut lines = 0;
