@@ -8,45 +8,10 @@
 
 mod common;
 
-use engine::output::{Format, LineWriter};
-use engine::query::EventFilter;
-use engine::session::{EventCtx, Hidden, Session, Sink};
+use common::run;
 use scap::Capture;
 
-struct Lines {
-    filter: EventFilter,
-    line: LineWriter,
-    out: Vec<u8>,
-}
-
-impl Sink for Lines {
-    type Error = std::convert::Infallible;
-
-    fn event(&mut self, ctx: &EventCtx<'_>) -> Result<bool, Self::Error> {
-        if ctx.hidden == Hidden::No && self.filter.matches(ctx) {
-            self.line.write(ctx, &mut self.out);
-        }
-        Ok(true)
-    }
-
-    fn needs_state(&self) -> bool {
-        true
-    }
-}
-
-fn matches(cap: &Capture, filter: &str) -> Vec<u8> {
-    let format =
-        Format::parse("*%evt.num %thread.tid %proc.name %evt.type %fd.num %fd.name").unwrap();
-    let mut sink = Lines {
-        filter: EventFilter::compile(filter).unwrap(),
-        line: LineWriter::new(&format),
-        out: Vec::new(),
-    };
-    Session::new(std::slice::from_ref(cap))
-        .run(&mut sink, None)
-        .unwrap();
-    sink.out
-}
+const FORMAT: &str = "*%evt.num %thread.tid %proc.name %evt.type %fd.num %fd.name";
 
 const FILTERS: &[&str] = &[
     "fd.name contains /etc",
@@ -77,8 +42,8 @@ fn remembering_the_leading_test_changes_nothing() {
     for path in &scaps {
         let cap = Capture::open(path).unwrap();
         for filter in FILTERS {
-            let memo = matches(&cap, filter);
-            let plain = matches(&cap, &format!("evt.num > 0 and ({filter})"));
+            let memo = run(&cap, filter, FORMAT, true);
+            let plain = run(&cap, &format!("evt.num > 0 and ({filter})"), FORMAT, true);
             assert!(
                 memo == plain,
                 "{}: {filter:?}: {} vs {} lines",
