@@ -2,7 +2,7 @@
 //! found by its index (see `State::hint`), one hash lookup less for every fd lookup.
 
 use super::hash::IntMap;
-use super::Fd;
+use super::{Fd, Version};
 
 /// fd numbers below this are kept in a vector indexed by number.
 const LOW: usize = 256;
@@ -90,32 +90,6 @@ pub(super) struct FdTables {
     free: Vec<u32>,
     of: IntMap<i64, u32>,
     version: Version,
-}
-
-/// A version number: changes whenever what it stands for may have changed (see
-/// [`FdTables::version`]). Each starts from its own base, so versions of two states (or of
-/// two things) never meet.
-#[derive(Debug)]
-pub(super) struct Version(u64);
-
-impl Default for Version {
-    fn default() -> Version {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        // 2^40 changes per state before its versions could reach the next state's; none is
-        // 0, which users may take for "no version".
-        static NEXT: AtomicU64 = AtomicU64::new(1 << 40);
-        Version(NEXT.fetch_add(1 << 40, Ordering::Relaxed))
-    }
-}
-
-impl Version {
-    pub(super) fn get(&self) -> u64 {
-        self.0
-    }
-
-    pub(super) fn bump(&mut self) {
-        self.0 = self.0.wrapping_add(1);
-    }
 }
 
 impl FdTables {

@@ -517,6 +517,32 @@ struct Hint {
     slot: Option<u32>,
 }
 
+/// A version number: changes whenever what it stands for may have changed (see
+/// [`State::fd_version`] and [`State::names_version`]). Each starts from its own base, so
+/// versions of two states (or of two things) never meet.
+#[derive(Debug)]
+struct Version(u64);
+
+impl Default for Version {
+    fn default() -> Version {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // 2^40 changes per state before its versions could reach the next state's; none is
+        // 0, which users may take for "no version".
+        static NEXT: AtomicU64 = AtomicU64::new(1 << 40);
+        Version(NEXT.fetch_add(1 << 40, Ordering::Relaxed))
+    }
+}
+
+impl Version {
+    fn get(&self) -> u64 {
+        self.0
+    }
+
+    fn bump(&mut self) {
+        self.0 = self.0.wrapping_add(1);
+    }
+}
+
 /// What libsinsp knows while reading: threads, fds, users, interfaces, containers.
 #[derive(Debug, Default)]
 pub struct State {
@@ -531,7 +557,7 @@ pub struct State {
     /// fd tables, by pid (threads share their process's table).
     fds: fdtab::FdTables,
     /// Changes whenever a thread comes, goes or is renamed (see [`State::names_version`]).
-    names: fdtab::Version,
+    names: Version,
     users: IntMap<u32, User>,
     groups: IntMap<u32, Group>,
     containers: HashMap<Vec<u8>, Container>,
