@@ -177,9 +177,6 @@ struct Input<'c> {
     leading: bool,
     /// Next event, peeked for the merge.
     pending: Option<Event<'c>>,
-    /// Counts the records and events after which any thread may have another name (see
-    /// [`Gate`]).
-    epoch: u64,
     done: bool,
     len: u64,
 }
@@ -311,7 +308,7 @@ impl<'c> Session<'c> {
                 None => plan,
             }
         });
-        // The threads the reader is told to leave out, tested once per thread and epoch.
+        // The threads the reader is told to leave out, each tested once per name it has.
         let mut gate = plan.as_ref().and_then(Gate::new);
         let new_input = |source, len| Input {
             source,
@@ -320,7 +317,6 @@ impl<'c> Session<'c> {
             state: State::default(),
             leading: true,
             pending: None,
-            epoch: 0,
             done: false,
             len,
         };
@@ -391,7 +387,6 @@ impl<'c> Session<'c> {
                 live_pending,
                 state,
                 leading,
-                epoch,
                 ..
             } = input;
             let event = if let Some(ev) = next.or_else(|| pending.take()) {
@@ -454,15 +449,12 @@ impl<'c> Session<'c> {
                 };
                 let go_on = sink.event(&ctx)?;
                 if let (Some(g), Feed::Capture(source)) = (&mut gate, &mut *source) {
-                    g.after_event(&ctx, *epoch, source);
+                    g.after_event(&ctx, source);
                 }
                 go_on
             } else {
                 true
             };
-            if gate.as_ref().is_some_and(|g| g.plan.renames_threads(ty)) {
-                *epoch += 1;
-            }
             clock.prev_ts = ts;
             // Checking every 4096 events keeps progress off the per-event cost.
             since_progress += 1;
@@ -544,40 +536,40 @@ impl Wanted {
 }
 
 /// The sink's thread gate on the session side: the threads it tested, so that each is
-/// tested once per epoch of its input (direct-mapped on the tid), and those that fail are
-/// reported to the reader.
-struct Gate<'p> {
-    plan: &'p Plan,
+/// tested once while the state's thread names stay as they are ([`State::names_version`];
+/// direct-mapped on the tid), and those that fail are reported to the reader.
+struct Gate {
     gate: ThreadGate,
     scratch: crate::filter::Scratch,
     tested: Box<[(u64, u64); Gate::SLOTS]>,
 }
 
-impl<'p> Gate<'p> {
+impl Gate {
     const SLOTS: usize = 1024;
 
     /// For a plan with a thread gate.
-    fn new(plan: &'p Plan) -> Option<Gate<'p>> {
+    fn new(plan: &Plan) -> Option<Gate> {
         Some(Gate {
             gate: plan.thread_gate()?.clone(),
-            plan,
             scratch: crate::filter::Scratch::new(),
-            tested: Box::new([(u64::MAX, u64::MAX); Gate::SLOTS]),
+            // Versions are never 0.
+            tested: Box::new([(u64::MAX, 0); Gate::SLOTS]),
         })
     }
 
-    /// After the sink saw `ctx`: tests the event's thread unless it was tested in this
-    /// `epoch`, and reports it to `source` if it fails.
+    /// After the sink saw `ctx`: tests the event's thread unless it was tested under the
+    /// same thread names, and reports it to `source` if it fails.
     #[inline]
-    fn after_event(&mut self, ctx: &EventCtx<'_>, epoch: u64, source: &mut Source<'_>) {
+    fn after_event(&mut self, ctx: &EventCtx<'_>, source: &mut Source<'_>) {
         let tid = ctx.event.tid();
+        let names = ctx.state.names_version();
         let Some(slot) = self.tested.get_mut((tid as usize) % Gate::SLOTS) else {
             return;
         };
-        if *slot == (tid, epoch) {
+        if *slot == (tid, names) {
             return;
         }
-        *slot = (tid, epoch);
+        *slot = (tid, names);
         // Only a thread the state knows: an unknown one may yet appear under another name.
         let Some(t) = ctx.state.thread(tid as i64) else {
             return;
@@ -642,7 +634,6 @@ fn next_event<'c, S: Sink>(
                 } = *opening;
                 records.retire(std::mem::replace(&mut input.state, state));
                 input.leading = true;
-                input.epoch += 1;
                 for rec in &opened {
                     sink.record(idx, rec)?;
                 }
@@ -668,8 +659,6 @@ fn next_event<'c, S: Sink>(
             }
             Some(Ok(rec)) => rec,
         };
-        // Any record may rename threads: what the sink said of them is void.
-        input.epoch += 1;
         match &rec {
             Record::Section(_) => {
                 // A concatenated capture starts: libsinsp restarts with fresh state.

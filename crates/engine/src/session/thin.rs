@@ -183,14 +183,6 @@ impl Plan {
         self.gate.as_ref()
     }
 
-    /// True when a kept event of code `ty` may rename or remove threads (see
-    /// [`Excluded`]): whoever keeps a record of exclusions must start it again.
-    pub(super) fn renames_threads(&self, ty: u16) -> bool {
-        self.invalidates
-            .get(usize::from(ty))
-            .is_some_and(|&inv| inv != 0)
-    }
-
     /// True when nothing is left out.
     pub(super) fn keeps_all(&self) -> bool {
         self.gate.is_none() && self.generic.is_none() && self.class.iter().all(|&c| c == KEEP)
