@@ -70,25 +70,16 @@ type Key = (u64, i64, u64);
 impl Memo {
     const SLOTS: usize = 64;
 
-    /// For a filter that starts with a test of `proc.name`, or of one fd field that reads
-    /// only the fd itself.
-    fn of(filter: &Filter<Field>) -> Option<Memo> {
-        let (check, slot) = filter.leading_check()?;
-        let f = filter.fields().get(slot)?;
-        let fd = match f.def.id {
-            FieldId::Thread(thread::Id::Name) => false,
-            // fd.name_changed is about the event, fd.net gives two values.
-            FieldId::Fd(id) if !matches!(id, fd::Id::NameChanged | fd::Id::Net) => true,
-            _ => return None,
-        };
+    /// For `filter`, whose leading check is `lead`.
+    fn new(filter: &Filter<Field>, lead: Lead) -> Memo {
         // No entry matches a key with this version: versions start above 0.
         let empty = ((0, 0, 0), false);
-        f.plugin.is_none().then(|| Memo {
-            check,
+        Memo {
+            check: lead.check,
             alone: filter.is_one_check(),
-            fd,
+            fd: lead.fd,
             slots: Box::new([empty; Memo::SLOTS]),
-        })
+        }
     }
 
     /// What the check's answer for the event depends on, when that is the event's thread
@@ -113,7 +104,7 @@ impl Memo {
         (key.0 ^ (key.0 >> 6) ^ (key.1 as u64).wrapping_mul(7)) as usize % Memo::SLOTS
     }
 
-    /// The answer given for `key`, if it is remembered.
+    /// The answer given for `key`, if it is remembered (see [`EventFilter::matches`]).
     #[inline]
     fn recall(&self, key: Key) -> Option<bool> {
         match self.slots.get(Memo::slot(key)) {
@@ -122,9 +113,10 @@ impl Memo {
         }
     }
 
-    /// The check's answer for `key`, remembered or tested now. Only for a thread or fd the
-    /// state holds: the value of a missing one depends on the event.
-    fn answer(
+    /// The check's answer for `key`, which is not remembered, tested now and remembered.
+    /// Only for a thread or fd the state holds: the value of a missing one depends on the
+    /// event.
+    fn learn(
         &mut self,
         key: Key,
         ctx: &EventCtx<'_>,
@@ -132,9 +124,6 @@ impl Memo {
         src: &mut EventSource<'_, '_>,
         scratch: &mut filter::Scratch,
     ) -> Option<bool> {
-        if let Some(pass) = self.recall(key) {
-            return Some(pass);
-        }
         let known = if self.fd {
             src.has_event_fd()
         } else {
@@ -148,6 +137,30 @@ impl Memo {
             *slot = (key, pass);
         }
         Some(pass)
+    }
+}
+
+/// A filter's leading check when it reads only the event's thread name or only its fd.
+#[derive(Debug, Clone, Copy)]
+struct Lead {
+    check: usize,
+    /// The check reads the fd (else `proc.name`).
+    fd: bool,
+}
+
+impl Lead {
+    /// The leading check of `filter` (see [`Filter::leading_check`]), when it tests
+    /// `proc.name`, or one fd field that reads only the fd itself.
+    fn of(filter: &Filter<Field>) -> Option<Lead> {
+        let (check, slot) = filter.leading_check()?;
+        let f = filter.fields().get(slot).filter(|f| f.plugin.is_none())?;
+        let fd = match f.def.id {
+            FieldId::Thread(thread::Id::Name) => false,
+            // fd.name_changed is about the event, fd.net gives two values.
+            FieldId::Fd(id) if !matches!(id, fd::Id::NameChanged | fd::Id::Net) => true,
+            _ => return None,
+        };
+        Some(Lead { check, fd })
     }
 }
 
@@ -205,16 +218,13 @@ impl EventFilter {
     ) -> Result<EventFilter, FilterError> {
         let ast = filter::parse(text).map_err(FilterError::Parse)?;
         let filter = filter::compile(&ast, catalog, macros).map_err(FilterError::Compile)?;
-        let gate = filter.leading_check().and_then(|(check, slot)| {
-            let f = filter.fields().get(slot)?;
-            let comm = FieldId::Thread(thread::Id::Name);
-            (f.plugin.is_none() && f.def.id == comm).then(|| ThreadGate {
-                filter: Arc::new(filter.clone()),
-                check,
-            })
+        let lead = Lead::of(&filter);
+        let gate = lead.filter(|l| !l.fd).map(|l| ThreadGate {
+            filter: Arc::new(filter.clone()),
+            check: l.check,
         });
         Ok(EventFilter {
-            memo: Memo::of(&filter),
+            memo: lead.map(|l| Memo::new(&filter, l)),
             filter,
             scratch: filter::Scratch::new(),
             fields: Scratch::default(),
@@ -248,28 +258,28 @@ impl EventFilter {
         if !self.filter.may_match_event(ctx.event.event_type()) {
             return false;
         }
-        // A remembered answer, without the evaluator's setup.
-        let key = match &self.memo {
-            Some(memo) => match memo.key(ctx) {
-                Some(key) => match memo.recall(key) {
+        // A remembered answer, without the evaluator's setup; else what to learn.
+        let mut learn = None;
+        if let Some(memo) = &self.memo {
+            if let Some(key) = memo.key(ctx) {
+                match memo.recall(key) {
                     Some(false) => return false,
                     Some(true) if memo.alone => return true,
-                    _ => Some(key),
-                },
-                None => None,
-            },
-            None => None,
-        };
-        self.evaluate(ctx, key)
+                    Some(true) => {}
+                    None => learn = Some(key),
+                }
+            }
+        }
+        self.evaluate(ctx, learn)
     }
 
-    /// [`EventFilter::matches`] past the event type, `key` being what the leading check's
-    /// answer depends on (see [`Memo`]).
+    /// [`EventFilter::matches`] past the event type and what [`Memo`] remembers; `learn`:
+    /// the key of a leading check's answer to test and remember first.
     #[inline(never)]
-    fn evaluate(&mut self, ctx: &EventCtx<'_>, key: Option<Key>) -> bool {
+    fn evaluate(&mut self, ctx: &EventCtx<'_>, learn: Option<Key>) -> bool {
         let mut src = EventSource::new(ctx, &mut self.fields);
-        if let (Some(memo), Some(key)) = (&mut self.memo, key) {
-            match memo.answer(key, ctx, &self.filter, &mut src, &mut self.scratch) {
+        if let (Some(memo), Some(key)) = (&mut self.memo, learn) {
+            match memo.learn(key, ctx, &self.filter, &mut src, &mut self.scratch) {
                 Some(false) => return false,
                 Some(true) if memo.alone => return true,
                 _ => {}
