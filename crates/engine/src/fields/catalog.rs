@@ -253,17 +253,14 @@ fn present_on(id: FieldId) -> Option<EventTypeSet> {
     }
 }
 
-/// Codes of the events that can have an fd, and of the fd syscalls (see `fd::no_fd`).
+/// Codes of the events that can have an fd, and of the fd syscalls (see
+/// [`fd::fd_syscall`]).
 fn fd_syscall_codes() -> &'static EventTypeSet {
     static CODES: std::sync::OnceLock<EventTypeSet> = std::sync::OnceLock::new();
     CODES.get_or_init(|| {
-        let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
         let mut set = fd_event_codes().clone();
-        for c in 0..EVENT_CODE_LIMIT {
-            let info = crate::session::display_table(c).event(c);
-            if info.is_some_and(|i| i.flags & fd_flags != 0) {
-                set.insert(c);
-            }
+        for c in (0..EVENT_CODE_LIMIT).filter(|&c| fd::fd_syscall(c).is_some()) {
+            set.insert(c);
         }
         set
     })

@@ -180,15 +180,20 @@ pub(crate) fn extract_all<'s>(
     }
 }
 
+/// The table entry of code `ty` if it is an fd syscall (it creates or uses an fd), as
+/// sysdig 0.29 flags them: those have `fd.num` and `fd.typechar` even without an fd.
+pub(crate) fn fd_syscall(ty: u16) -> Option<&'static scap::table::EventInfo> {
+    let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
+    crate::session::display_table(ty)
+        .event(ty)
+        .filter(|info| info.flags & fd_flags != 0)
+}
+
 /// What sysdig 0.29 shows for an fd event that has no fd yet (the enter of an fd-creating
 /// call, or a failed one): fd number -1 and the kind the call creates.
 fn no_fd<'s>(id: Id, ctx: &'s EventCtx<'_>) -> Option<Value<'s>> {
     let ty = ctx.event.event_type();
-    let info = crate::session::display_table(ty).event(ty)?;
-    let fd_flags = scap::table::ef::CREATES_FD | scap::table::ef::USES_FD;
-    if info.flags & fd_flags == 0 {
-        return None;
-    }
+    let info = fd_syscall(ty)?;
     match id {
         Id::Num => Some(Value::I64(-1)),
         Id::Typechar => Some(Value::Bytes(match info.name {
